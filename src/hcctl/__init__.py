@@ -1,0 +1,43 @@
+"""hcctl: Healthchecks checks as code.
+
+>>> import hcctl
+>>> spec = hcctl.CheckSpec(key="backup", schedule="0 3 * * *")
+"""
+
+from __future__ import annotations
+
+from hcctl.__about__ import __version__
+from hcctl.durations import format_duration, parse_duration
+from hcctl.errors import (
+    ApiError,
+    AuthError,
+    Conflict,
+    HcctlError,
+    NotFound,
+    PinError,
+    RateLimited,
+    ServerError,
+    SpecError,
+    SpecProblem,
+    TransportError,
+)
+from hcctl.spec import CheckSpec, Spec
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "CheckSpec",
+    "Conflict",
+    "HcctlError",
+    "NotFound",
+    "PinError",
+    "RateLimited",
+    "ServerError",
+    "Spec",
+    "SpecError",
+    "SpecProblem",
+    "TransportError",
+    "__version__",
+    "format_duration",
+    "parse_duration",
+]

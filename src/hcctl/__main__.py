@@ -1,0 +1,3 @@
+from hcctl.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""The one exception tree of hcctl.
+
+    HcctlError
+    ├── SpecError          a spec or env file is invalid (carries every problem found)
+    ├── ApiError           the Management API or a ping endpoint answered with an error
+    │   ├── AuthError      401: missing, wrong or read-only key where a read-write one is needed
+    │   ├── NotFound       404
+    │   ├── Conflict       409 (ambiguous slug, check not paused)
+    │   ├── RateLimited    429
+    │   └── ServerError    5xx
+    ├── TransportError     the server could not be reached (refused, reset, timeout, TLS)
+    └── PinError           a UUID could not be pinned (DB unreachable, not Healthchecks, taken)
+
+Catch `HcctlError` for everything, or a leaf for one case. Messages are one plain sentence and
+never contain a secret (API key, ping key, database password).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "Conflict",
+    "HcctlError",
+    "NotFound",
+    "PinError",
+    "RateLimited",
+    "ServerError",
+    "SpecError",
+    "SpecProblem",
+    "TransportError",
+]
+
+
+class HcctlError(Exception):
+    """Root of every error hcctl raises on purpose."""
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One problem in a spec or env file, with where it is."""
+
+    file: str
+    path: str  # dotted key path, e.g. "checks.backup.timeout"; "" for the whole file
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.path:
+            where += f": {self.path}"
+        return f"{where}: {self.message}"
+
+
+class SpecError(HcctlError):
+    """The spec or env file is invalid; `problems` lists every problem found, in file order."""
+
+    def __init__(self, problems: list[SpecProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ApiError(HcctlError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, *, status: int | None = None, check: str | None = None):
+        self.status = status
+        self.check = check
+        super().__init__(message)
+
+
+class AuthError(ApiError):
+    """401 (or 403 for another project's check): the key is missing, wrong or read-only."""
+
+
+class NotFound(ApiError):
+    """404: no such check (or ping key / slug)."""
+
+
+class Conflict(ApiError):
+    """409: an ambiguous slug, or resuming a check that is not paused."""
+
+
+class RateLimited(ApiError):
+    """429: too many requests; `retry_after` is the server's hint in seconds, when given."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = 429,
+        check: str | None = None,
+        retry_after: float | None = None,
+    ):
+        self.retry_after = retry_after
+        super().__init__(message, status=status, check=check)
+
+
+class ServerError(ApiError):
+    """5xx: the server failed."""
+
+
+class TransportError(HcctlError):
+    """The server could not be reached or the connection broke."""
+
+
+class PinError(HcctlError):
+    """A check's UUID could not be made exact in the server's database."""

@@ -1,0 +1,28 @@
+import hcctl
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert hcctl.__all__ == sorted(hcctl.__all__)
+    for name in hcctl.__all__:
+        assert hasattr(hcctl, name), name
+
+
+def test_public_names() -> None:
+    assert hcctl.__all__ == [
+        "ApiError",
+        "AuthError",
+        "CheckSpec",
+        "Conflict",
+        "HcctlError",
+        "NotFound",
+        "PinError",
+        "RateLimited",
+        "ServerError",
+        "Spec",
+        "SpecError",
+        "SpecProblem",
+        "TransportError",
+        "__version__",
+        "format_duration",
+        "parse_duration",
+    ]
