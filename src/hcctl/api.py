@@ -64,7 +64,7 @@ class Check:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Check:
-        """Build from one item of `GET checks/`; raises KeyError/TypeError/ValueError if malformed."""
+        """Build from one item of `GET checks/`; KeyError/TypeError/ValueError if malformed."""
         channels = data.get("channels")
         uuid = data.get("uuid") or _uuid_from_ping_url(data.get("ping_url"))
         return cls(
