@@ -208,6 +208,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "hcctl-local-healthchecks"
     sys_version = ""
     timeout = 120  # idle keep-alive connections end after this
+    disable_nagle_algorithm = True  # small responses must not wait for a delayed ACK
     server: _Server
 
     def finish(self) -> None:
@@ -296,9 +297,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # One write for headers and body: a second small write could stall on a delayed ACK.
+        self._headers_buffer.append(b"\r\n")
         if request.method != "HEAD":
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.flush_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         # The standard log line includes the raw path with ping keys; we log our own line.
