@@ -264,8 +264,10 @@ class CheckRow:
             status=str(v["status"]),
         )
 
-    def db_values(self) -> dict[str, object]:
-        """Column -> stored value, in the database's formats."""
+    def db_values(self, names: Sequence[str] | None = None) -> dict[str, object]:
+        """Column -> stored value, in the database's formats (only `names`, if given)."""
+        if names is not None:
+            return {name: _db_value(self, name) for name in names}
         return {
             "code": self.code.hex,
             "project_id": self.project_id,
@@ -298,6 +300,21 @@ class CheckRow:
             "alert_after": to_db_time(self.alert_after),
             "status": self.status,
         }
+
+
+def _db_value(check: CheckRow, name: str) -> object:
+    value = getattr(check, name)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return to_db_time(value)
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, timedelta):
+        return _micros(value)
+    if name in ("timeout", "grace"):
+        return int(value) * MICROS
+    return value
 
 
 def _opt_str(value: object) -> str | None:
@@ -363,7 +380,7 @@ def save_check(conn: sqlite3.Connection, check: CheckRow, names: Sequence[str]) 
     """Write only the named columns: concurrent changes to the others are kept."""
     if not names:
         return
-    values = check.db_values()
+    values = check.db_values(names)
     assignments = ", ".join(f'"{n}" = ?' for n in names)
     conn.execute(
         f"UPDATE api_check SET {assignments} WHERE id = ?",
