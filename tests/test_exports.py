@@ -25,4 +25,6 @@ def test_public_names() -> None:
         "__version__",
         "format_duration",
         "parse_duration",
+        "read_env",
+        "update_env",
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hcctl.__about__ import __version__
 from hcctl.durations import format_duration, parse_duration
+from hcctl.envfile import read_env, update_env
 from hcctl.errors import (
     ApiError,
     AuthError,
@@ -40,4 +41,6 @@ __all__ = [
     "__version__",
     "format_duration",
     "parse_duration",
+    "read_env",
+    "update_env",
 ]
