@@ -24,6 +24,7 @@ def test_public_names() -> None:
         "TransportError",
         "__version__",
         "format_duration",
+        "load_spec",
         "parse_duration",
         "read_env",
         "update_env",

@@ -22,7 +22,7 @@ from hcctl.errors import (
     SpecProblem,
     TransportError,
 )
-from hcctl.spec import CheckSpec, Spec
+from hcctl.spec import CheckSpec, Spec, load_spec
 
 __all__ = [
     "ApiError",
@@ -40,6 +40,7 @@ __all__ = [
     "TransportError",
     "__version__",
     "format_duration",
+    "load_spec",
     "parse_duration",
     "read_env",
     "update_env",

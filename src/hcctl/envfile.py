@@ -29,7 +29,16 @@ from filelock import FileLock, Timeout
 
 from hcctl.errors import HcctlError, SpecError, SpecProblem
 
-__all__ = ["EnvLine", "encode_value", "lock_path", "parse_env", "read_env", "update_env"]
+__all__ = [
+    "EnvLine",
+    "encode_value",
+    "lock_path",
+    "parse_env",
+    "read_env",
+    "read_lines",
+    "read_text",
+    "update_env",
+]
 
 LOCK_TIMEOUT = 30.0  # seconds; a writer holds the lock for milliseconds
 
@@ -143,7 +152,7 @@ def parse_env(text: str) -> list[EnvLine]:
     return [_parse_line(raw, number) for number, raw in enumerate(_split_lines(text), 1)]
 
 
-def _read_text(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
     """The file's text; None when it does not exist; SpecError when it cannot be read."""
     try:
         data = path.read_bytes()
@@ -164,7 +173,7 @@ def _read_text(path: Path) -> str | None:
 
 def read_lines(path: Path) -> list[EnvLine] | None:
     """Every line of the file at `path`, or None when it does not exist."""
-    text = _read_text(path)
+    text = read_text(path)
     return None if text is None else parse_env(text)
 
 
@@ -303,7 +312,7 @@ def update_env(path: Path, values: Mapping[str, str]) -> None:
         raise HcctlError(f"{path}: cannot be written: its folder does not exist")
     try:
         with FileLock(lock_path(target), timeout=LOCK_TIMEOUT):
-            text = _read_text(target) or ""
+            text = read_text(target) or ""
             new = _apply(text, values)
             if new != text or not target.exists():
                 _write_atomically(target, new.encode("utf-8"))
