@@ -18,6 +18,7 @@ def test_public_names() -> None:
         "PinError",
         "RateLimited",
         "ServerError",
+        "Settings",
         "Spec",
         "SpecError",
         "SpecProblem",

@@ -22,6 +22,7 @@ from hcctl.errors import (
     SpecProblem,
     TransportError,
 )
+from hcctl.settings import Settings
 from hcctl.spec import CheckSpec, Spec, load_spec
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "PinError",
     "RateLimited",
     "ServerError",
+    "Settings",
     "Spec",
     "SpecError",
     "SpecProblem",
