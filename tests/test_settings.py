@@ -149,3 +149,14 @@ def test_it_takes_a_boolean_flag(tmp_path: Path) -> None:
 def test_it_ignores_a_broken_env_file(tmp_path: Path) -> None:
     (tmp_path / ".env.healthchecks").write_bytes(b"\xff\nHC_API_KEY=x\n")
     assert load(tmp_path).api_key is None
+
+
+def test_it_pairs_the_spec_and_the_env_file_of_one_folder(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    write(tmp_path / "conf/healthchecks.toml", "")
+    assert load(tmp_path, spec_path="conf/healthchecks.toml").env_file == (
+        tmp_path / "conf/.env.healthchecks"
+    )
+    assert load(tmp_path, env_file="conf/.env.healthchecks").spec_path == (
+        tmp_path / "conf/healthchecks.toml"
+    )

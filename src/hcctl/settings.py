@@ -10,8 +10,8 @@
 | api_key | HC_API_KEY (HEALTHCHECKS_API_KEY) | none |
 | ping_url | HC_PING_URL | <site>/ping/, or https://hc-ping.com/ for healthchecks.io |
 | ping_key | HC_PING_KEY | none |
-| spec_path | HC_SPEC | healthchecks.toml if it exists |
-| env_file | HC_ENV_FILE (flag or environment only) | .env.healthchecks |
+| spec_path | HC_SPEC | healthchecks.toml beside the env file, if it exists |
+| env_file | HC_ENV_FILE (flag or environment only) | .env.healthchecks beside the spec |
 | db_url | HC_DB_URL | none |
 | django_cmd | HC_DJANGO_CMD | none |
 | auto_provision | HC_AUTO_PROVISION (HEALTHCHECKS_AUTO_PROVISION) | true |
@@ -26,12 +26,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from hcctl.envfile import EnvLine, read_lines
 from hcctl.errors import SpecError, SpecProblem
+from hcctl.spec import Spec, load_spec
 
 __all__ = ["DEFAULT_API_URL", "Settings", "derive_ping_url", "normalize_api_url", "redact_url"]
 
@@ -140,6 +141,11 @@ class Settings:
 
     __str__ = __repr__
 
+    def load_spec(self) -> Spec:
+        """The checks of this spec and env file (`hcctl.load_spec`), with these warnings too."""
+        spec = load_spec(self.spec_path, self.env_file)
+        return replace(spec, warnings=self.warnings + spec.warnings)
+
     @property
     def local_file(self) -> Path:
         """The git-ignored file for secrets: the env file's name plus `.local`."""
@@ -186,13 +192,18 @@ class _Resolver:
         self.environ = environ
         self.problems: list[SpecProblem] = []
         self.sources: list[dict[str, _Found]] = []
+        self.env_file = base / ".env.healthchecks"
 
     def path(self, value: str) -> Path:
         return self.base / value
 
-    def _env_file(self, flag: Path | str | None) -> Path:
+    def _env_file(self, flag: Path | str | None, spec_flag: str | None) -> Path:
         value = str(flag) if flag is not None else self.environ.get("HC_ENV_FILE")
-        return self.path(value or ".env.healthchecks")
+        if value:
+            return self.path(value)
+        # The lock file of UUIDs lives beside the definitions it goes with.
+        spec = spec_flag or self.environ.get("HC_SPEC")
+        return (self.path(spec).parent if spec else self.base) / ".env.healthchecks"
 
     def find(self, setting: str, flag: str | None) -> _Found | None:
         if flag is not None:
@@ -204,7 +215,8 @@ class _Resolver:
         return None
 
     def resolve(self, flags: dict[str, str | None], env_flag: Path | str | None) -> Settings:
-        env_file = self._env_file(env_flag)
+        env_file = self._env_file(env_flag, flags["spec_path"])
+        self.env_file = env_file
         local = env_file.with_name(env_file.name + ".local")
         environment = {
             name: _Found(value, "environment") for name, value in self.environ.items() if value
@@ -257,7 +269,7 @@ class _Resolver:
     def _spec_path(self, found: _Found | None) -> Path | None:
         if found is not None:
             return self.path(found.value)
-        default = self.path("healthchecks.toml")
+        default = self.env_file.parent / "healthchecks.toml"
         return default if default.exists() else None
 
 
