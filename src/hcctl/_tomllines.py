@@ -87,8 +87,14 @@ class TomlLines:
                 inside = _opens_multiline(assign.group(2))
 
     def line_of(self, path: Path) -> int | None:
-        """The line of `path`, or of its closest parent that has one; None if none has."""
-        for end in range(len(path), 0, -1):
+        """The line of `path`; else of its first child (a table only implied by its children,
+        like `checks` in `[checks.api]`); else of its closest parent; None if none has one."""
+        if path in self.lines:
+            return self.lines[path]
+        children = [n for p, n in self.lines.items() if p[: len(path)] == path]
+        if children:
+            return min(children)
+        for end in range(len(path) - 1, 0, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return None

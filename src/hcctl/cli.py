@@ -10,7 +10,7 @@ import click
 
 from hcctl.__about__ import __version__
 from hcctl.errors import SpecError
-from hcctl.settings import Settings
+from hcctl.settings import validate as validate_files
 from hcctl.spec import Spec
 
 
@@ -59,7 +59,7 @@ def validate(spec_path: Path | None, env_file: Path | None, as_json: bool) -> No
     """Check the spec and env file offline; list every problem."""
     spec, error = None, None
     try:
-        spec = Settings.load(spec_path=spec_path, env_file=env_file).load_spec()
+        spec = validate_files(spec_path=spec_path, env_file=env_file)
     except SpecError as exc:
         error = exc
     if as_json:
