@@ -46,12 +46,12 @@ def _validation_json(spec: Spec | None, error: SpecError | None) -> str:
 @click.option(
     "--spec",
     "spec_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help="The check definitions [env HC_SPEC; default: healthchecks.toml if present].",
 )
 @click.option(
     "--env-file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

@@ -290,7 +290,7 @@ class _Resolver:
         if found is not None:
             return self.path(found.value)
         default = self.env_file.parent / "healthchecks.toml"
-        return default if default.exists() else None
+        return default if default.exists() or default.is_symlink() else None
 
 
 def _with_slash(url: str) -> str:
