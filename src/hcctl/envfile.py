@@ -195,7 +195,7 @@ def read_env(path: Path) -> dict[str, str]:
 
 def encode_value(value: str, quote: str = "") -> str:
     """`value` as it is written after `NAME=`, in `quote` style when that style can hold it."""
-    if quote == "" and _BARE_SAFE.match(value):
+    if quote == "" and _BARE_SAFE.fullmatch(value):
         return value
     if quote in ("", "'") and not any(c in value for c in "'\n\r"):
         return f"'{value}'"
