@@ -78,8 +78,8 @@ def _at_most(value: str, limit: int) -> str:
 
 def normalize_uuid(value: str) -> str | None:
     """The canonical spelling (lowercase, dashed) of a UUID, or None if `value` is not one."""
-    text = value.strip().lower()
-    if not _UUID.match(text):
+    text = value.lower()
+    if not _UUID.fullmatch(text):
         return None
     text = text.replace("-", "")
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
@@ -89,7 +89,7 @@ def check_key(key: str) -> str | None:
     """Why `key` cannot name a check, or None when it can."""
     if not key:
         return "is empty: a check needs a key"
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         return (
             "is not a valid check key: use lowercase letters, digits, - and _, "
             "starting with a letter or digit"
@@ -110,14 +110,14 @@ def slug(value: object) -> str:
     text = _string(value)
     if not text:
         raise Invalid("cannot be empty (leave it out to use the key)")
-    if not SLUG_PATTERN.match(text):
+    if not SLUG_PATTERN.fullmatch(text):
         raise Invalid(f"{show(text)} may hold only lowercase letters, digits, - and _")
     return _at_most(text, MAX_SLUG)
 
 
 def env(value: object) -> str:
     text = _string(value)
-    if not ENV_PATTERN.match(text):
+    if not ENV_PATTERN.fullmatch(text):
         raise Invalid(f"{show(text)} is not a variable name: use A-Z, 0-9 and _, like HC_CHECK_API")
     return text
 

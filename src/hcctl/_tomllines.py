@@ -39,7 +39,7 @@ def _split(dotted: str) -> Path:
 
 def format_path(path: Path) -> str:
     """("checks", "api", "timeout") -> "checks.api.timeout"; odd keys are quoted."""
-    return ".".join(part if _BARE.match(part) else json.dumps(part) for part in path)
+    return ".".join(part if _BARE.fullmatch(part) else json.dumps(part) for part in path)
 
 
 def _opens_multiline(value: str) -> str | None:

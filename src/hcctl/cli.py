@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from hcctl.__about__ import __version__
-from hcctl.errors import SpecError
+from hcctl.errors import HcctlError, SpecError
 from hcctl.settings import validate as validate_files
 from hcctl.spec import Spec
 
@@ -80,6 +80,61 @@ def validate(spec_path: Path | None, env_file: Path | None, as_json: bool) -> No
 
 
 # --- server: serve ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite database file (kept between runs). Default: a temporary one.",
+)
+@click.option("--api-key", help="Read-write API key (32 characters). Default: a new one.")
+@click.option("--api-key-readonly", help="Read-only API key (32 characters). Default: a new one.")
+@click.option("--ping-key", help="Ping key for slug URLs. Default: a new one.")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    help='An integration to create: a kind ("email", "slack") or KIND:NAME. Repeatable. '
+    "Default: email and slack.",
+)
+@click.option(
+    "--ping-body-limit",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Bytes of a ping body that are kept.",
+)
+def serve(
+    host: str,
+    port: int,
+    db_path: Path | None,
+    api_key: str | None,
+    api_key_readonly: str | None,
+    ping_key: str | None,
+    channels: tuple[str, ...],
+    ping_body_limit: int,
+) -> None:
+    """Run a local Healthchecks-compatible server (API v3 and pings) until Ctrl+C."""
+    from hcctl.server.serve import serve as run_server
+
+    try:
+        run_server(
+            host=host,
+            port=port,
+            db_path=db_path,
+            api_key=api_key,
+            api_key_readonly=api_key_readonly,
+            ping_key=ping_key,
+            channels=channels or ("email", "slack"),
+            ping_body_limit=ping_body_limit,
+            echo=click.echo,
+        )
+    except HcctlError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # --- sync: plan, apply, prune, export, verify, status -----------------------------------------

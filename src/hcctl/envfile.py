@@ -122,7 +122,7 @@ def _parse_value(content: str, start: int) -> tuple[str, int, str] | str:
         text = rest[: comment.start()] if comment else rest
         text = text.rstrip(" \t")
         return text, start + len(text), ""
-    if not _AFTER_VALUE.match(content[end:]):
+    if not _AFTER_VALUE.fullmatch(content[end:]):
         return "unexpected text after the closing quote"
     return value, end, quote
 
@@ -195,7 +195,7 @@ def read_env(path: Path) -> dict[str, str]:
 
 def encode_value(value: str, quote: str = "") -> str:
     """`value` as it is written after `NAME=`, in `quote` style when that style can hold it."""
-    if quote == "" and _BARE_SAFE.match(value):
+    if quote == "" and _BARE_SAFE.fullmatch(value):
         return value
     if quote in ("", "'") and not any(c in value for c in "'\n\r"):
         return f"'{value}'"
@@ -253,7 +253,7 @@ def _check_names(path: Path, values: Mapping[str, str]) -> None:
     problems = [
         SpecProblem(str(path), name, "is not a valid variable name (letters, digits, _)")
         for name in values
-        if not _VALID_NAME.match(name)
+        if not _VALID_NAME.fullmatch(name)
     ]
     problems += [
         SpecProblem(str(path), name, "a value cannot contain a NUL character")
