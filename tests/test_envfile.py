@@ -254,3 +254,10 @@ def test_it_keeps_the_lock_apart_from_the_env_file(tmp_path: Path) -> None:
     update_env(path, {"A": "2"})
     assert lock_path(path).exists()
     assert os.path.getsize(lock_path(path)) == 0
+
+
+def test_it_reads_and_keeps_a_byte_order_mark(tmp_path: Path) -> None:
+    path = write(tmp_path, "\ufeffHC_CHECK_API=1\n")
+    assert read_env(path) == {"HC_CHECK_API": "1"}
+    update_env(path, {"HC_CHECK_API": "2"})
+    assert path.read_bytes() == "\ufeffHC_CHECK_API=2\n".encode()
