@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,7 @@ def test_it_refuses_to_rewrite_a_file_that_is_not_utf8(tmp_path: Path) -> None:
 
 WRITER = """
 import sys
+import threading
 from pathlib import Path
 from hcctl.envfile import update_env
 path, name, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -261,3 +263,19 @@ def test_it_reads_and_keeps_a_byte_order_mark(tmp_path: Path) -> None:
     assert read_env(path) == {"HC_CHECK_API": "1"}
     update_env(path, {"HC_CHECK_API": "2"})
     assert path.read_bytes() == "\ufeffHC_CHECK_API=2\n".encode()
+
+
+def test_it_lands_updates_of_concurrent_threads(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    names = [f"HC_CHECK_T{i}" for i in range(4)]
+
+    def writer(name: str) -> None:
+        for i in range(20):
+            update_env(path, {name: str(i)})
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert read_env(path) == dict.fromkeys(names, "19")
