@@ -17,12 +17,20 @@ from pathlib import Path
 from typing import Any, cast
 
 from hcctl import _rules
-from hcctl._rules import ALIASES, CHECK_FIELDS, IDENTITY_FIELDS, Invalid, check_key, show
+from hcctl._rules import (
+    ALIASES,
+    CHECK_FIELDS,
+    IDENTITY_FIELDS,
+    Invalid,
+    check_key,
+    normalize_uuid,
+    show,
+)
 from hcctl._tomllines import TomlLines, format_path
 from hcctl.envfile import parse_env, read_text
 from hcctl.errors import SpecError, SpecProblem
 
-__all__ = ["CheckSpec", "Spec", "default_env", "key_of_env", "load_spec"]
+__all__ = ["CheckSpec", "Spec", "default_env", "key_of_env", "load_spec", "normalize_uuid"]
 
 # The API's field names that a CheckSpec manages, in the order they are shown to users.
 MANAGED_FIELDS = (
@@ -135,7 +143,7 @@ class Spec:
         found = self._by_key.get(ref)
         if found is not None:
             return found
-        uuid = _rules.normalize_uuid(ref)
+        uuid = normalize_uuid(ref)
         for check in self.checks:
             if (uuid is not None and check.uuid == uuid) or check.slug == ref:
                 return check
