@@ -138,3 +138,15 @@ def test_it_reports_bad_settings_with_the_spec_problems(project: Path) -> None:
         "(also accepted: 1/0, yes/no, on/off)\n"
         "Error: 2 problems found\n"
     )
+
+
+def test_it_reports_a_malformed_local_file(project: Path) -> None:
+    shutil.copy(EXAMPLES / ".env.healthchecks", project)
+    (project / ".env.healthchecks.local").write_text("HC_API_KEY='unclosed\n")
+    result = run("validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        ".env.healthchecks.local:1: HC_API_KEY: the single quote is never closed "
+        "(values span one line)\n"
+        "Error: 1 problem found\n"
+    )

@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from hcctl.envfile import EnvLine, read_lines
+from hcctl.envfile import EnvLine, read_env, read_lines
 from hcctl.errors import SpecError, SpecProblem
 from hcctl.spec import Spec, load_spec
 
@@ -329,6 +329,10 @@ def validate(
         {"spec_path": None if spec_path is None else str(spec_path)}, env_file
     )
     problems = list(resolver.problems)
+    try:
+        read_env(settings.local_file)  # its settings were read leniently: report its flaws
+    except SpecError as exc:
+        problems += exc.problems
     try:
         spec = settings.load_spec()
     except SpecError as exc:
