@@ -47,16 +47,20 @@ def _validation_json(spec: Spec | None, error: SpecError | None) -> str:
     "--spec",
     "spec_path",
     type=click.Path(path_type=Path),
-    help="The check definitions [env HC_SPEC; default: healthchecks.toml if present].",
+    help="The check definitions [env HC_SPEC; default: healthchecks.toml beside the env file].",
 )
 @click.option(
     "--env-file",
     type=click.Path(path_type=Path),
-    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks].",
+    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks beside the spec].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def validate(spec_path: Path | None, env_file: Path | None, as_json: bool) -> None:
-    """Check the spec and env file offline; list every problem."""
+    """Check the spec and env file offline; list every problem.
+
+    Nothing is sent or written. Exit 0 with a one-line summary when both files are valid,
+    1 with every problem (file, line, key path, what is wrong) otherwise.
+    """
     spec, error = None, None
     try:
         spec = validate_files(spec_path=spec_path, env_file=env_file)
