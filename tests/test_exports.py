@@ -11,9 +11,12 @@ def test_public_names() -> None:
     assert hcctl.__all__ == [
         "ApiError",
         "AuthError",
+        "Channel",
+        "Check",
         "CheckSpec",
         "Conflict",
         "HcctlError",
+        "HealthchecksApi",
         "NotFound",
         "PinError",
         "RateLimited",
@@ -22,7 +25,9 @@ def test_public_names() -> None:
         "SpecError",
         "SpecProblem",
         "TransportError",
+        "UuidTaken",
         "__version__",
         "format_duration",
+        "open_pinner",
         "parse_duration",
     ]

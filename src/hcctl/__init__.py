@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from hcctl.__about__ import __version__
+from hcctl.api import Channel, Check, HealthchecksApi
 from hcctl.durations import format_duration, parse_duration
 from hcctl.errors import (
     ApiError,
@@ -20,15 +21,20 @@ from hcctl.errors import (
     SpecError,
     SpecProblem,
     TransportError,
+    UuidTaken,
 )
+from hcctl.pinning import open_pinner
 from hcctl.spec import CheckSpec, Spec
 
 __all__ = [
     "ApiError",
     "AuthError",
+    "Channel",
+    "Check",
     "CheckSpec",
     "Conflict",
     "HcctlError",
+    "HealthchecksApi",
     "NotFound",
     "PinError",
     "RateLimited",
@@ -37,7 +43,9 @@ __all__ = [
     "SpecError",
     "SpecProblem",
     "TransportError",
+    "UuidTaken",
     "__version__",
     "format_duration",
+    "open_pinner",
     "parse_duration",
 ]
