@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from canned_http import Answer, CannedServer, json_answer
 from hcctl.api import Channel, Check, HealthchecksApi, api_base_url, set_testing
 from hcctl.errors import ApiError, AuthError, Conflict, NotFound
+from tests.canned_http import Answer, CannedServer, json_answer
 
 KEY = "hcw_0123456789abcdef0123456789ab"
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"

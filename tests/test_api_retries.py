@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from canned_http import Answer, CannedServer, free_port, json_answer
 from hcctl.api import Check, HealthchecksApi, set_testing
 from hcctl.errors import RateLimited, ServerError, TransportError
+from tests.canned_http import Answer, CannedServer, free_port, json_answer
 
 KEY = "hcw_0123456789abcdef0123456789ab"
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"

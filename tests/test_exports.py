@@ -21,6 +21,7 @@ def test_public_names() -> None:
         "PinError",
         "RateLimited",
         "ServerError",
+        "Settings",
         "Spec",
         "SpecError",
         "SpecProblem",
@@ -28,6 +29,9 @@ def test_public_names() -> None:
         "UuidTaken",
         "__version__",
         "format_duration",
+        "load_spec",
         "open_pinner",
         "parse_duration",
+        "read_env",
+        "update_env",
     ]

@@ -15,7 +15,7 @@ import pytest
 from hcctl.errors import PinError, UuidTaken
 from hcctl.pinning import open_pinner
 from hcctl.pinning.sql import SqlPinner, open_sql_pinner
-from pin_databases import PinDb, mariadb_db, postgres_db, sqlite_db
+from tests.pin_databases import PinDb, mariadb_db, postgres_db, sqlite_db
 
 A = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 B = "229acece-8847-4ed7-97f4-94c720651ed3"

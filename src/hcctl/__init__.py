@@ -9,6 +9,7 @@ from __future__ import annotations
 from hcctl.__about__ import __version__
 from hcctl.api import Channel, Check, HealthchecksApi
 from hcctl.durations import format_duration, parse_duration
+from hcctl.envfile import read_env, update_env
 from hcctl.errors import (
     ApiError,
     AuthError,
@@ -24,7 +25,8 @@ from hcctl.errors import (
     UuidTaken,
 )
 from hcctl.pinning import open_pinner
-from hcctl.spec import CheckSpec, Spec
+from hcctl.settings import Settings
+from hcctl.spec import CheckSpec, Spec, load_spec
 
 __all__ = [
     "ApiError",
@@ -39,6 +41,7 @@ __all__ = [
     "PinError",
     "RateLimited",
     "ServerError",
+    "Settings",
     "Spec",
     "SpecError",
     "SpecProblem",
@@ -46,6 +49,9 @@ __all__ = [
     "UuidTaken",
     "__version__",
     "format_duration",
+    "load_spec",
     "open_pinner",
     "parse_duration",
+    "read_env",
+    "update_env",
 ]
