@@ -227,7 +227,7 @@ def test_it_strips_a_trailing_newline_from_the_key_and_refuses_control_character
     [
         (json_answer(404, {"error": "not found"}), NotFound, f"no check {UUID} in this project"),
         (Answer(403), AuthError, "the check belongs to another project"),
-        (json_answer(409, {"error": "check is not paused"}), Conflict, "check is not paused"),
+        (Answer(409, b"check is not paused"), Conflict, "check is not paused"),
         (
             json_answer(400, {"error": "json validation error: timeout is too small"}),
             ApiError,

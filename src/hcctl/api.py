@@ -607,11 +607,14 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _error_text(response: httpx.Response) -> str:
-    """The server's {"error": "..."} text, or "" when it sent none."""
+    """The server's {"error": "..."} or short plain-text reason, or "" when it sent none."""
     try:
         data = response.json()
     except ValueError:
-        return ""
+        # Some answers are plain text ("check is not paused"); HTML error pages are not shown.
+        text = response.text.strip()
+        plain = text and not text.startswith("<") and "\n" not in text
+        return text[:300] if plain else ""
     error = data.get("error") if isinstance(data, dict) else None
     return str(error)[:300] if error else ""
 

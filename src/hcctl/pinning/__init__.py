@@ -19,11 +19,14 @@ the API when pinning could not follow.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from hcctl.errors import PinError, UuidTaken
+from hcctl.errors import ApiError, HcctlError, PinError, UuidTaken
 
-__all__ = ["PinError", "Pinner", "UuidTaken", "open_pinner"]
+if TYPE_CHECKING:
+    from hcctl.api import Check, HealthchecksApi
+
+__all__ = ["PinError", "Pinner", "UuidTaken", "open_pinner", "pin_created"]
 
 
 class Pinner(Protocol):
@@ -56,3 +59,43 @@ def open_pinner(*, db_url: str | None = None, django_cmd: str | None = None) -> 
 
         return open_django_pinner(django_cmd)
     return None
+
+
+def pin_created(
+    api: HealthchecksApi, pinner: Pinner, *, created_uuid: str, wanted_uuid: str
+) -> Check:
+    """Pin a check this run has just created; returns the check that has `wanted_uuid` after.
+
+    When another check of the project already has `wanted_uuid`, another machine created and
+    pinned the same check meanwhile: the check just created is a duplicate, so it is deleted
+    and the other one returned (converging). When the UUID belongs to another project's check,
+    or pinning fails, the check just created is deleted too, so nothing is left half-done,
+    and the error is raised.
+    """
+    try:
+        pinner.pin(created_uuid, wanted_uuid)
+    except UuidTaken as taken:
+        try:
+            existing = api.get_check(wanted_uuid)
+        except ApiError:
+            _discard(api, created_uuid, taken)
+            raise UuidTaken(
+                f"UUID {wanted_uuid} already belongs to a check outside this project",
+                uuid=taken.uuid,
+            ) from taken
+        _discard(api, created_uuid, taken)
+        return existing
+    except PinError as failed:
+        _discard(api, created_uuid, failed)
+        raise
+    return api.get_check(wanted_uuid)
+
+
+def _discard(api: HealthchecksApi, created_uuid: str, cause: PinError) -> None:
+    """Delete the check just created; if even that fails, say so in the error raised."""
+    try:
+        api.delete_check(created_uuid)
+    except HcctlError as exc:
+        raise PinError(
+            f"{cause}; the check {created_uuid} created for it could not be deleted: {exc}"
+        ) from exc
