@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -42,9 +43,12 @@ def ping(server: HealthchecksServer, uuid: str) -> int:
 
 
 @pytest.fixture(params=[sql_pinner, django_pinner], ids=["sql", "django"])
-def pinner(request: pytest.FixtureRequest, healthchecks_server: HealthchecksServer) -> Pinner:
+def pinner(
+    request: pytest.FixtureRequest, healthchecks_server: HealthchecksServer
+) -> Iterator[Pinner]:
     made: Pinner = request.param(healthchecks_server)
-    return made
+    yield made
+    made.close()
 
 
 def test_it_pins_a_check_the_server_created(
@@ -63,7 +67,6 @@ def test_it_pins_a_check_the_server_created(
         assert len(api.list_pings(wanted)) == 1
     assert ping(server, wanted) == 200
     assert ping(server, created.uuid) == 404
-    pinner.close()
 
 
 def test_it_converges_when_another_machine_pinned_the_check_first(
@@ -111,3 +114,4 @@ def test_it_deletes_the_check_it_made_when_pinning_fails(
         with pytest.raises(PinError, match=f"no check with UUID {made.uuid}"):
             pin_created(api, elsewhere, created_uuid=made.uuid, wanted_uuid=fresh_uuid())
         assert api.list_checks() == []
+    elsewhere.close()

@@ -332,7 +332,8 @@ class HealthchecksApi:
         if slug is not None:
             params.append(("slug", slug))
         data = self._call("GET", "checks/", params=params)
-        return [self._check(item, "GET checks/") for item in self._items(data, "checks")]
+        items = self._items(data, "checks", "GET checks/")
+        return [self._check(item, "GET checks/") for item in items]
 
     def get_check(self, uuid_or_unique_key: str) -> Check:
         """One check by UUID (read-write key) or by `unique_key` (read-only key)."""
@@ -366,6 +367,7 @@ class HealthchecksApi:
         return self._check(self._call("DELETE", path, check=uuid), f"DELETE {path}")
 
     def pause_check(self, uuid: str) -> Check:
+        """Pause monitoring until the next ping (or resume); pausing a paused check is fine."""
         path = f"checks/{_check_id(uuid)}/pause"
         return self._check(self._call("POST", path, body={}, check=uuid), f"POST {path}")
 
@@ -375,16 +377,18 @@ class HealthchecksApi:
         return self._check(self._call("POST", path, body={}, check=uuid), f"POST {path}")
 
     def list_pings(self, uuid: str) -> list[dict[str, Any]]:
+        """The check's logged pings, newest first, as the server describes them."""
         path = f"checks/{_check_id(uuid)}/pings/"
-        return self._items(self._call("GET", path, check=uuid), "pings")
+        return self._items(self._call("GET", path, check=uuid), "pings", f"GET {path}")
 
     def list_flips(self, uuid: str) -> list[dict[str, Any]]:
+        """The check's status changes ({"timestamp", "up"}), as the server describes them."""
         path = f"checks/{_check_id(uuid)}/flips/"
-        return self._items(self._call("GET", path, check=uuid), "flips")
+        return self._items(self._call("GET", path, check=uuid), "flips", f"GET {path}")
 
     def list_channels(self) -> list[Channel]:
         """The project's integrations (needs a read-write key)."""
-        items = self._items(self._call("GET", "channels/"), "channels")
+        items = self._items(self._call("GET", "channels/"), "channels", "GET channels/")
         try:
             return [Channel.from_json(item) for item in items]
         except (KeyError, TypeError) as exc:
@@ -541,11 +545,11 @@ class HealthchecksApi:
         except ValueError as exc:
             raise self._malformed(what, "a body that is not JSON") from exc
 
-    def _items(self, data: Any, key: str) -> list[dict[str, Any]]:
+    def _items(self, data: Any, key: str, what: str) -> list[dict[str, Any]]:
         # Old servers answer some lists bare; current ones wrap them in {"key": [...]}.
         items = data.get(key) if isinstance(data, dict) else data
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise self._malformed(key, f"no list of {key}")
+            raise self._malformed(what, f"no list of {key}")
         return items
 
     def _check(self, data: Any, what: str) -> Check:
