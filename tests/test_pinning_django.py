@@ -167,3 +167,12 @@ def test_it_sends_fixed_code_as_one_argument_and_the_data_on_stdin(tmp_path: Pat
 
 def uuid_hex(value: str) -> str:
     return value.replace("-", "")
+
+
+def test_it_keeps_the_rest_of_the_command_out_of_messages() -> None:
+    # Options after the program's name may carry a secret (docker compose exec -e PASSWORD=...).
+    words = ["env", "DB_PASSWORD=s3cret", sys.executable, "-c", "raise SystemExit('boom')"]
+    with pytest.raises(PinError, match=r"the Django command \(env \.\.\.\) exited") as info:
+        open_django_pinner(shlex.join(words))
+    assert "s3cret" not in str(info.value)
+    assert "s3cret" not in repr(DjangoPinner(words))
