@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import click
 
 from hcctl.__about__ import __version__
-from hcctl.errors import HcctlError
+from hcctl.errors import HcctlError, SpecError
+from hcctl.settings import validate as validate_files
+from hcctl.spec import Spec
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -17,6 +21,66 @@ def cli() -> None:
 
 
 # --- spec: validate ---------------------------------------------------------------------------
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _validation_json(spec: Spec | None, error: SpecError | None) -> str:
+    checks = list(spec or ())
+    report = {
+        "valid": error is None,
+        "checks": len(checks),
+        "with_uuid": sum(1 for c in checks if c.uuid),
+        "problems": [
+            {"file": p.file, "line": p.line, "path": p.path, "message": p.message}
+            for p in (error.problems if error else [])
+        ],
+        "warnings": list(spec.warnings if spec else ()),
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+@cli.command()
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    help="The check definitions [env HC_SPEC; default: healthchecks.toml beside the env file].",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks beside the spec].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def validate(spec_path: Path | None, env_file: Path | None, as_json: bool) -> None:
+    """Check the spec and env file offline; list every problem.
+
+    Nothing is sent or written. Exit 0 with a one-line summary when both files are valid,
+    1 with every problem (file, line, key path, what is wrong) otherwise.
+    """
+    spec, error = None, None
+    try:
+        spec = validate_files(spec_path=spec_path, env_file=env_file)
+    except SpecError as exc:
+        error = exc
+    if as_json:
+        click.echo(_validation_json(spec, error))
+        if error:
+            sys.exit(1)
+        return
+    for warning in spec.warnings if spec else ():
+        click.echo(f"warning: {warning}", err=True)
+    if error is not None:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{_plural(len(error.problems), 'problem')} found")
+    assert spec is not None
+    with_uuid = sum(1 for check in spec if check.uuid)
+    uuids = "a UUID" if with_uuid == 1 else "UUIDs"
+    click.echo(f"{_plural(len(spec), 'check')}, {with_uuid} with {uuids}")
 
 
 # --- server: serve ----------------------------------------------------------------------------
