@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hcctl.__about__ import __version__
 from hcctl.durations import format_duration, parse_duration
+from hcctl.envfile import read_env, update_env
 from hcctl.errors import (
     ApiError,
     AuthError,
@@ -21,7 +22,8 @@ from hcctl.errors import (
     SpecProblem,
     TransportError,
 )
-from hcctl.spec import CheckSpec, Spec
+from hcctl.settings import Settings
+from hcctl.spec import CheckSpec, Spec, load_spec
 
 __all__ = [
     "ApiError",
@@ -33,11 +35,15 @@ __all__ = [
     "PinError",
     "RateLimited",
     "ServerError",
+    "Settings",
     "Spec",
     "SpecError",
     "SpecProblem",
     "TransportError",
     "__version__",
     "format_duration",
+    "load_spec",
     "parse_duration",
+    "read_env",
+    "update_env",
 ]
