@@ -222,7 +222,10 @@ def test_it_compares_tags_as_a_set_and_sends_them_in_spec_order() -> None:
     assert update.body == {"tags": "b c"}
 
 
-@pytest.mark.parametrize(("ours", "theirs"), [("Europe/Kiev", "Europe/Kyiv"), ("UTC", "Etc/UTC")])
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [("Europe/Kiev", "Europe/Kyiv"), ("UTC", "Etc/UTC"), ("CET", "Europe/Brussels")],
+)
 def test_it_compares_time_zones_by_their_data(ours: str, theirs: str) -> None:
     spec = CheckSpec(key="api", uuid=U1, schedule="0 3 * * *", tz=ours)
     assert changes_of(spec, check(schedule="0 3 * * *", tz=theirs)) is None

@@ -1,9 +1,11 @@
 """Whether two time zone names mean the same zone, as the server's canonical names require.
 
 The server answers with canonical names (Europe/Kiev comes back as Europe/Kyiv). Two names are
-the same zone when they are equal, or when the tz database holds the very same data for both
-(one is a link to the other, as every legacy name is). Zones that merely agree today, such as
-Europe/Paris and Europe/Berlin, stay different: a user who switches between them means it.
+the same zone when they are equal, when the tz database holds the very same data for both (one
+is a link to the other, as legacy names are), or when the server's own table of legacy names
+maps them to one zone (for a tz database older than the server's: CET became a link to
+Europe/Brussels only in 2024b). Zones that merely agree today, such as Europe/Paris and
+Europe/Berlin, stay different: a user who switches between them means it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ def same_zone(a: str, b: str) -> bool:
     if a == b:
         return True
     data_a = _zone_data(a)
-    return data_a is not None and data_a == _zone_data(b)
+    if data_a is not None and data_a == _zone_data(b):
+        return True
+    # Imported here: the table lives with the local server, which plain use need not load.
+    from hcctl.server.timezones import LEGACY_TIMEZONES
+
+    return LEGACY_TIMEZONES.get(a, a) == LEGACY_TIMEZONES.get(b, b)
 
 
 @cache
