@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from hcctl.__about__ import __version__
+from hcctl.api import Channel, Check, HealthchecksApi
 from hcctl.durations import format_duration, parse_duration
 from hcctl.envfile import read_env, update_env
 from hcctl.errors import (
@@ -21,16 +22,21 @@ from hcctl.errors import (
     SpecError,
     SpecProblem,
     TransportError,
+    UuidTaken,
 )
+from hcctl.pinning import open_pinner
 from hcctl.settings import Settings
 from hcctl.spec import CheckSpec, Spec, load_spec
 
 __all__ = [
     "ApiError",
     "AuthError",
+    "Channel",
+    "Check",
     "CheckSpec",
     "Conflict",
     "HcctlError",
+    "HealthchecksApi",
     "NotFound",
     "PinError",
     "RateLimited",
@@ -40,9 +46,11 @@ __all__ = [
     "SpecError",
     "SpecProblem",
     "TransportError",
+    "UuidTaken",
     "__version__",
     "format_duration",
     "load_spec",
+    "open_pinner",
     "parse_duration",
     "read_env",
     "update_env",
