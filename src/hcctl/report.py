@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from rich import box
+from rich.table import Table
 from rich.text import Text
 
 from hcctl.api import Channel, Check
@@ -27,13 +30,25 @@ from hcctl.plan import (
     Update,
 )
 
+if TYPE_CHECKING:  # apply and sync import this module
+    from hcctl.apply import ApplyResult
+    from hcctl.sync import StatusRow, VerifyResult
+
 __all__ = [
     "action_json",
+    "apply_json",
+    "check_json",
     "format_value",
     "plan_json",
     "plan_summary",
     "relative_time",
+    "render_apply",
+    "render_checks",
     "render_plan",
+    "render_verify",
+    "status_json",
+    "status_table",
+    "verify_json",
 ]
 
 _SIGNS = {
@@ -206,3 +221,130 @@ def plan_json(plan: Plan) -> dict[str, object]:
         "actions": [action_json(a) for a in plan.actions],
         "unmanaged": [_check_json(c) for c in plan.unmanaged],
     }
+
+
+# --- apply, prune, verify, status ------------------------------------------------------------
+
+_DONE = {
+    "created": ("+", "green"),
+    "updated": ("~", "yellow"),
+    "pinned": (">", "cyan"),
+    "adopted": (">", "cyan"),
+    "joined": ("=", "cyan"),
+}
+_STATUS_STYLES = {
+    "up": "green",
+    "new": "dim",
+    "grace": "yellow",
+    "down": "bold red",
+    "paused": "blue",
+    "missing": "red",
+}
+
+
+def render_apply(result: ApplyResult) -> Text:
+    """One line per spec check changed, the env lines written, and a summary line."""
+    if not result.outcomes and not result.env_written:
+        return Text(plan_summary(result.plan) + "\n")
+    text = Text()
+    for outcome in result.outcomes:
+        sign, style = _DONE[outcome.done]
+        text.append(f"  {sign} {outcome.done:<8}", style=style)
+        text.append(outcome.key, style="bold")
+        detail = f" ({outcome.detail})" if outcome.detail else ""
+        text.append(f"  {outcome.uuid}{detail}\n")
+    counts: dict[str, int] = {}
+    for outcome in result.outcomes:
+        counts[outcome.done] = counts.get(outcome.done, 0) + 1
+    summary = ", ".join(f"{n} {done}" for done, n in counts.items())
+    text.append(f"\nApply complete: {summary or 'nothing to do'}.")
+    if result.env_written:
+        where = result.env_path or "the env file"
+        count = len(result.env_written)
+        text.append(f" {count} UUID{_s(count)} written to {where}.")
+    return text.append("\n")
+
+
+def apply_json(result: ApplyResult) -> dict[str, object]:
+    """What apply did, as JSON: outcomes, env lines written, and the plan it carried out."""
+    return {
+        "changed": result.changed,
+        "outcomes": [
+            {"key": o.key, "done": o.done, "uuid": o.uuid, "detail": o.detail}
+            for o in result.outcomes
+        ],
+        "env_file": str(result.env_path) if result.env_path else None,
+        "env_written": dict(result.env_written),
+        "plan": plan_json(result.plan),
+    }
+
+
+def render_checks(checks: Sequence[Check], *, now: datetime | None = None) -> Text:
+    """Checks about to be deleted: name, UUID, slug, pings and the last one."""
+    text = Text()
+    for check in checks:
+        pings = f"{check.n_pings} ping{_s(check.n_pings)}"
+        last = relative_time(check.last_ping, now)
+        text.append("  - ", style="red")
+        text.append(check.name, style="bold")
+        text.append(f"  {check.uuid}  slug {check.slug!r}, {pings}, last {last}\n")
+    return text
+
+
+def check_json(check: Check) -> dict[str, object]:
+    """A check's identity and activity, as JSON."""
+    return _check_json(check)
+
+
+def render_verify(result: VerifyResult) -> Text:
+    text = Text()
+    for problem in result.problems:
+        text.append("  ! ", style="bold red")
+        text.append(problem.key, style="bold")
+        text.append(f"  {problem.message}\n")
+    pinged = f", {result.pinged} pinged" if result.pinged else ""
+    if result.ok:
+        return text.append(f"All {result.checked} checks verified{pinged}.\n", style="green")
+    count = len(result.problems)
+    return text.append(f"\n{count} problem{_s(count)} in {result.checked} checks{pinged}.\n")
+
+
+def verify_json(result: VerifyResult) -> dict[str, object]:
+    return {
+        "ok": result.ok,
+        "checked": result.checked,
+        "pinged": result.pinged,
+        "problems": [{"key": p.key, "message": p.message} for p in result.problems],
+    }
+
+
+def status_table(rows: Sequence[StatusRow], *, now: datetime | None = None) -> Table:
+    """The dashboard: key, name, short UUID, status in colour, last ping, schedule or timeout."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("key", "name", "uuid", "status", "last ping", "schedule"):
+        table.add_column(column, no_wrap=column in ("key", "uuid", "status"))
+    for row in rows:
+        style = _STATUS_STYLES.get(row.status, "")
+        table.add_row(
+            row.key,
+            row.name,
+            (row.uuid or "-")[:8],
+            Text(row.status, style=style),
+            relative_time(row.last_ping, now) if row.status != "missing" else "-",
+            row.schedule,
+        )
+    return table
+
+
+def status_json(rows: Sequence[StatusRow]) -> list[dict[str, object]]:
+    return [
+        {
+            "key": r.key,
+            "name": r.name,
+            "uuid": r.uuid,
+            "status": r.status,
+            "last_ping": _jsonable(r.last_ping),
+            "schedule": r.schedule,
+        }
+        for r in rows
+    ]
