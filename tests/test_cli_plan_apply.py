@@ -54,7 +54,7 @@ def test_plan_lists_what_apply_would_do(
     result = hcctl(healthchecks_server, "plan")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "  + create    api  UUID to .env.healthchecks\n"
+        "  + create    api   UUID to .env.healthchecks\n"
         "  + create    beat  UUID to .env.healthchecks\n"
         "\n"
         "Plan: 2 to create. 0 unchanged.\n"
@@ -101,7 +101,7 @@ def test_apply_pins_then_says_no_changes(
     result = hcctl(healthchecks_server, "apply", *pin_args(healthchecks_server))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == f"  + created api  {wanted} (pinned)"
+    assert lines[0] == f"  + created api   {wanted} (pinned)"
     assert lines[1].startswith("  + created beat  ")
     assert lines[-1] == "Apply complete: 2 created. 1 UUID written to .env.healthchecks."
     with HealthchecksApi(healthchecks_server.api_url, healthchecks_server.api_key) as api:

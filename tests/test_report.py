@@ -54,12 +54,12 @@ def sample_plan() -> Plan:
 
 def test_it_shows_every_change_terraform_style_with_a_summary() -> None:
     assert text_of(sample_plan()) == (
-        f"  ~ update    api  {U1}\n"
+        f"  ~ update    api   {U1}\n"
         '      tags: [] -> ["web"]\n'
         "      timeout: 1d -> 5m\n"
         f"  > pin       beat  {U3.replace('e', 'f')} -> {U2}\n"
-        f"  + create    new  pinned to {U3}\n"
-        f"  - duplicate api  {U2.replace('2', '3')} 'old api', 3 pings, last 2 days ago\n"
+        f"  + create    new   pinned to {U3}\n"
+        f"  - duplicate api   {U2.replace('2', '3')} 'old api', 3 pings, last 2 days ago\n"
         "\n"
         "Plan: 1 to create, 1 to update, 1 to pin, 1 duplicate (hcctl prune). 0 unchanged.\n"
     )

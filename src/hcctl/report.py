@@ -129,12 +129,12 @@ def render_plan(
 ) -> Text:
     """Terraform-style lines (`+ create`, `~ update` with old -> new, ...) and a summary line."""
     text = Text()
-    for action in plan.actions:
-        if isinstance(action, Unchanged):
-            continue
+    shown = [a for a in plan.actions if not isinstance(a, Unchanged)]
+    width = max((len(a.key) for a in shown), default=0)
+    for action in shown:
         sign, style = _SIGNS[action.kind]
         text.append(f"  {sign} {action.kind:<{_WIDTH}}", style=style)
-        text.append(f"{action.key}", style="bold")
+        text.append(f"{action.key:<{width}}", style="bold")
         text.append(f"  {_describe(action, env_name, now)}\n")
         if isinstance(action, Update):
             for change in action.changes:
@@ -247,10 +247,11 @@ def render_apply(result: ApplyResult) -> Text:
     if not result.outcomes and not result.env_written:
         return Text(plan_summary(result.plan) + "\n")
     text = Text()
+    width = max(len(o.key) for o in result.outcomes) if result.outcomes else 0
     for outcome in result.outcomes:
         sign, style = _DONE[outcome.done]
         text.append(f"  {sign} {outcome.done:<8}", style=style)
-        text.append(outcome.key, style="bold")
+        text.append(f"{outcome.key:<{width}}", style="bold")
         detail = f" ({outcome.detail})" if outcome.detail else ""
         text.append(f"  {outcome.uuid}{detail}\n")
     counts: dict[str, int] = {}
