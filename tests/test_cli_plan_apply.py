@@ -122,3 +122,15 @@ def test_apply_refuses_a_read_only_key(
 ) -> None:
     result = hcctl(healthchecks_server, "apply", key=healthchecks_server.api_key_readonly)
     assert (result.exit_code, result.output) == (1, "Error: apply needs a read-write API key\n")
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "prune", "export", "verify", "status"])
+def test_every_sync_command_has_help_and_a_readme_section(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Usage: cli {command} [OPTIONS]")
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert f"### `hcctl {command}`" in readme
+    for option in ("--json", "--db-url", "--force-recreate", "--unmanaged", "--tag", "--ping"):
+        if option in result.output:
+            assert f"`{option}" in readme or f"{option} " in readme, option
