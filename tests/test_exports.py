@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import hcctl
 
 
@@ -10,12 +13,15 @@ def test_all_is_sorted_and_complete() -> None:
 def test_public_names() -> None:
     assert hcctl.__all__ == [
         "ApiError",
+        "AsyncPingClient",
         "AuthError",
         "CheckSpec",
         "Conflict",
         "HcctlError",
+        "Job",
         "NotFound",
         "PinError",
+        "PingClient",
         "RateLimited",
         "ServerError",
         "Spec",
@@ -26,3 +32,17 @@ def test_public_names() -> None:
         "format_duration",
         "parse_duration",
     ]
+
+
+def test_it_imports_nothing_heavy_eagerly() -> None:
+    code = (
+        "import sys, hcctl; "
+        "print(sorted(m for m in ('click', 'httpx', 'rich', 'hcctl.spec', 'hcctl.ping') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_it_raises_attribute_error_for_unknown_names() -> None:
+    assert not hasattr(hcctl, "no_such_name")

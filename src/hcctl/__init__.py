@@ -2,35 +2,45 @@
 
 >>> import hcctl
 >>> spec = hcctl.CheckSpec(key="backup", schedule="0 3 * * *")
+
+Names are imported on first use (module `__getattr__`): `import hcctl` must stay cheap because
+applications import it to ping, and a ping must not pay for the spec, the API client or the CLI.
 """
 
 from __future__ import annotations
 
 from hcctl.__about__ import __version__
-from hcctl.durations import format_duration, parse_duration
-from hcctl.errors import (
-    ApiError,
-    AuthError,
-    Conflict,
-    HcctlError,
-    NotFound,
-    PinError,
-    RateLimited,
-    ServerError,
-    SpecError,
-    SpecProblem,
-    TransportError,
-)
-from hcctl.spec import CheckSpec, Spec
+
+TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typing's
+if TYPE_CHECKING:
+    from hcctl.durations import format_duration, parse_duration
+    from hcctl.errors import (
+        ApiError,
+        AuthError,
+        Conflict,
+        HcctlError,
+        NotFound,
+        PinError,
+        RateLimited,
+        ServerError,
+        SpecError,
+        SpecProblem,
+        TransportError,
+    )
+    from hcctl.ping import AsyncPingClient, Job, PingClient
+    from hcctl.spec import CheckSpec, Spec
 
 __all__ = [
     "ApiError",
+    "AsyncPingClient",
     "AuthError",
     "CheckSpec",
     "Conflict",
     "HcctlError",
+    "Job",
     "NotFound",
     "PinError",
+    "PingClient",
     "RateLimited",
     "ServerError",
     "Spec",
@@ -41,3 +51,40 @@ __all__ = [
     "format_duration",
     "parse_duration",
 ]
+
+# Where each public name lives; keep in step with the imports above.
+_SOURCES = {
+    "ApiError": "hcctl.errors",
+    "AsyncPingClient": "hcctl.ping",
+    "AuthError": "hcctl.errors",
+    "CheckSpec": "hcctl.spec",
+    "Conflict": "hcctl.errors",
+    "HcctlError": "hcctl.errors",
+    "Job": "hcctl.ping",
+    "NotFound": "hcctl.errors",
+    "PinError": "hcctl.errors",
+    "PingClient": "hcctl.ping",
+    "RateLimited": "hcctl.errors",
+    "ServerError": "hcctl.errors",
+    "Spec": "hcctl.spec",
+    "SpecError": "hcctl.errors",
+    "SpecProblem": "hcctl.errors",
+    "TransportError": "hcctl.errors",
+    "format_duration": "hcctl.durations",
+    "parse_duration": "hcctl.durations",
+}
+
+
+def __getattr__(name: str) -> object:
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module 'hcctl' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(source), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
