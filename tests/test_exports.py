@@ -24,13 +24,17 @@ def test_public_names() -> None:
         "PingClient",
         "RateLimited",
         "ServerError",
+        "Settings",
         "Spec",
         "SpecError",
         "SpecProblem",
         "TransportError",
         "__version__",
         "format_duration",
+        "load_spec",
         "parse_duration",
+        "read_env",
+        "update_env",
     ]
 
 
@@ -42,6 +46,10 @@ def test_it_imports_nothing_heavy_eagerly() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_public_name_has_a_lazy_source() -> None:
+    assert sorted([*hcctl._SOURCES, "__version__"]) == hcctl.__all__
 
 
 def test_it_raises_attribute_error_for_unknown_names() -> None:

@@ -5,6 +5,7 @@
 
 Names are imported on first use (module `__getattr__`): `import hcctl` must stay cheap because
 applications import it to ping, and a ping must not pay for the spec, the API client or the CLI.
+To export a name: add it to `__all__`, to `_SOURCES` and to the TYPE_CHECKING imports.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hcctl.__about__ import __version__
 TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typing's
 if TYPE_CHECKING:
     from hcctl.durations import format_duration, parse_duration
+    from hcctl.envfile import read_env, update_env
     from hcctl.errors import (
         ApiError,
         AuthError,
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
         TransportError,
     )
     from hcctl.ping import AsyncPingClient, Job, PingClient
-    from hcctl.spec import CheckSpec, Spec
+    from hcctl.settings import Settings
+    from hcctl.spec import CheckSpec, Spec, load_spec
 
 __all__ = [
     "ApiError",
@@ -43,16 +46,20 @@ __all__ = [
     "PingClient",
     "RateLimited",
     "ServerError",
+    "Settings",
     "Spec",
     "SpecError",
     "SpecProblem",
     "TransportError",
     "__version__",
     "format_duration",
+    "load_spec",
     "parse_duration",
+    "read_env",
+    "update_env",
 ]
 
-# Where each public name lives; keep in step with the imports above.
+# Where each public name lives.
 _SOURCES = {
     "ApiError": "hcctl.errors",
     "AsyncPingClient": "hcctl.ping",
@@ -66,12 +73,16 @@ _SOURCES = {
     "PingClient": "hcctl.ping",
     "RateLimited": "hcctl.errors",
     "ServerError": "hcctl.errors",
+    "Settings": "hcctl.settings",
     "Spec": "hcctl.spec",
     "SpecError": "hcctl.errors",
     "SpecProblem": "hcctl.errors",
     "TransportError": "hcctl.errors",
     "format_duration": "hcctl.durations",
+    "load_spec": "hcctl.spec",
     "parse_duration": "hcctl.durations",
+    "read_env": "hcctl.envfile",
+    "update_env": "hcctl.envfile",
 }
 
 

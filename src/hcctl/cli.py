@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
 from hcctl.__about__ import __version__
+from hcctl.errors import HcctlError, SpecError
+from hcctl.settings import Settings
+from hcctl.spec import Spec
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -16,7 +23,118 @@ def cli() -> None:
 # --- spec: validate ---------------------------------------------------------------------------
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _validation_json(spec: Spec | None, error: SpecError | None) -> str:
+    checks = list(spec or ())
+    report = {
+        "valid": error is None,
+        "checks": len(checks),
+        "with_uuid": sum(1 for c in checks if c.uuid),
+        "problems": [
+            {"file": p.file, "line": p.line, "path": p.path, "message": p.message}
+            for p in (error.problems if error else [])
+        ],
+        "warnings": list(spec.warnings if spec else ()),
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+@cli.command()
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The check definitions [env HC_SPEC; default: healthchecks.toml if present].",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def validate(spec_path: Path | None, env_file: Path | None, as_json: bool) -> None:
+    """Check the spec and env file offline; list every problem."""
+    spec, error = None, None
+    try:
+        spec = Settings.load(spec_path=spec_path, env_file=env_file).load_spec()
+    except SpecError as exc:
+        error = exc
+    if as_json:
+        click.echo(_validation_json(spec, error))
+        if error:
+            sys.exit(1)
+        return
+    for warning in spec.warnings if spec else ():
+        click.echo(f"warning: {warning}", err=True)
+    if error is not None:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{_plural(len(error.problems), 'problem')} found")
+    assert spec is not None
+    with_uuid = sum(1 for check in spec if check.uuid)
+    uuids = "a UUID" if with_uuid == 1 else "UUIDs"
+    click.echo(f"{_plural(len(spec), 'check')}, {with_uuid} with {uuids}")
+
+
 # --- server: serve ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite database file (kept between runs). Default: a temporary one.",
+)
+@click.option("--api-key", help="Read-write API key (32 characters). Default: a new one.")
+@click.option("--api-key-readonly", help="Read-only API key (32 characters). Default: a new one.")
+@click.option("--ping-key", help="Ping key for slug URLs. Default: a new one.")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    help='An integration to create: a kind ("email", "slack") or KIND:NAME. Repeatable. '
+    "Default: email and slack.",
+)
+@click.option(
+    "--ping-body-limit",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Bytes of a ping body that are kept.",
+)
+def serve(
+    host: str,
+    port: int,
+    db_path: Path | None,
+    api_key: str | None,
+    api_key_readonly: str | None,
+    ping_key: str | None,
+    channels: tuple[str, ...],
+    ping_body_limit: int,
+) -> None:
+    """Run a local Healthchecks-compatible server (API v3 and pings) until Ctrl+C."""
+    from hcctl.server.serve import serve as run_server
+
+    try:
+        run_server(
+            host=host,
+            port=port,
+            db_path=db_path,
+            api_key=api_key,
+            api_key_readonly=api_key_readonly,
+            ping_key=ping_key,
+            channels=channels or ("email", "slack"),
+            ping_body_limit=ping_body_limit,
+            echo=click.echo,
+        )
+    except HcctlError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # --- sync: plan, apply, prune, export, verify, status -----------------------------------------

@@ -1,0 +1,59 @@
+"""The real server's URL patterns, mapped to our handlers."""
+
+from __future__ import annotations
+
+from hcctl.server.api import Api
+from hcctl.server.app import App
+from hcctl.server.history import History
+from hcctl.server.http import INT, SHA1, SLUG, UUID, Router
+from hcctl.server.pings import Pings
+
+__all__ = ["build_router"]
+
+_ACTIONS = ("fail", "start", "log")
+
+
+def build_router(app: App) -> Router:
+    router = Router()
+    _add_ping_routes(router, Pings(app))
+    api = Api(app)
+    history = History(api)
+    for v in (1, 2, 3):
+        _add_api_routes(router, api, rf"/api/v{v}/", v)
+        _add_history_routes(router, history, rf"/api/v{v}/", v)
+    return router
+
+
+def _add_ping_routes(router: Router, pings: Pings) -> None:
+    base = rf"/ping/{UUID}"
+    router.add(base, pings.by_uuid)
+    router.add(base + "/", pings.by_uuid)
+    for action in _ACTIONS:
+        router.add(rf"{base}/{action}", pings.by_uuid, action=action)
+    router.add(rf"{base}/(?P<exitstatus>{INT})", pings.by_uuid)
+    slug = rf"/ping/(?P<ping_key>{SLUG})/(?P<slug>{SLUG})"
+    router.add(slug, pings.by_slug)
+    for action in _ACTIONS:
+        router.add(rf"{slug}/{action}", pings.by_slug, action=action)
+    router.add(rf"{slug}/(?P<exitstatus>{INT})", pings.by_slug)
+
+
+def _add_api_routes(router: Router, api: Api, prefix: str, v: int) -> None:
+    get, post = ("GET",), ("POST",)
+    router.add(prefix + "checks/", api.checks, cors=("GET", "POST"), v=v)
+    router.add(prefix + f"checks/{UUID}", api.single, cors=("POST", "DELETE", "GET"), v=v)
+    router.add(prefix + f"checks/{SHA1}", api.get_by_unique_key, cors=get, v=v)
+    router.add(prefix + f"checks/{UUID}/pause", api.pause, cors=post, v=v)
+    router.add(prefix + f"checks/{UUID}/resume", api.resume, cors=post, v=v)
+    router.add(prefix + f"notifications/{UUID}/status", api.notification_status, v=v)
+    router.add(prefix + "channels/", api.channels, cors=get, v=v)
+    router.add(prefix + "metrics/", api.metrics, v=v)
+    router.add(prefix + "status/", api.status, v=v)
+
+
+def _add_history_routes(router: Router, history: History, prefix: str, v: int) -> None:
+    get = ("GET",)
+    router.add(prefix + f"checks/{UUID}/pings/", history.pings, cors=get, v=v)
+    router.add(prefix + f"checks/{UUID}/pings/(?P<n>{INT})/body", history.ping_body, cors=get, v=v)
+    router.add(prefix + f"checks/{UUID}/flips/", history.flips_by_uuid, cors=get, v=v)
+    router.add(prefix + f"checks/{SHA1}/flips/", history.flips_by_unique_key, cors=get, v=v)
