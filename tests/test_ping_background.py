@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from faultserver import FaultServer, Reply, Request
 from hcctl.ping import PingClient
+from tests.faultserver import FaultServer, Reply, Request
 
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from faultserver import FaultServer, Hang, Reply, Reset, free_port
 from hcctl.errors import HcctlError, NotFound, ServerError, SpecError, TransportError
 from hcctl.ping import PingClient, cut_body
+from tests.faultserver import FaultServer, Hang, Reply, Reset, free_port
 
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 PING_KEY = "pk-secret-0123456789abcdefghijk"

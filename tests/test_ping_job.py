@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from faultserver import FaultServer, Request, free_port
 from hcctl.ping import AsyncPingClient, PingClient
+from tests.faultserver import FaultServer, Request, free_port
 
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 
