@@ -40,7 +40,7 @@ from hcctl.errors import (
 TYPE_CHECKING = False  # importing typing would cost every `hcctl ping`; mypy knows this name
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
     from types import TracebackType
     from typing import Any, ParamSpec, Protocol, TypedDict, TypeVar, Unpack
 
@@ -323,9 +323,15 @@ class PingClient(_PingBase):
         _live_clients.add(self)
 
     @classmethod
-    def from_env(cls, **options: Any) -> PingClient:
-        """A client configured by hcctl's settings: flags, environment, .env.healthchecks.local."""
-        return cls(**_settings_options(options), **options)
+    def from_env(
+        cls, *, cwd: str | None = None, environ: Mapping[str, str] | None = None, **options: Any
+    ) -> PingClient:
+        """A client configured by hcctl's settings (DESIGN.md): a setting given here wins over
+        the environment, which wins over .env.healthchecks.local and .env.healthchecks.
+
+            hc = PingClient.from_env(background=True)
+        """
+        return cls(**_from_settings(cwd, environ, options))
 
     # -- the pings ----------------------------------------------------------------------------
 
@@ -500,9 +506,11 @@ class AsyncPingClient(_PingBase):
         self._transport: AsyncHttpxTransport | None = None
 
     @classmethod
-    def from_env(cls, **options: Any) -> AsyncPingClient:
-        """A client configured by hcctl's settings: flags, environment, .env.healthchecks.local."""
-        return cls(**_settings_options(options), **options)
+    def from_env(
+        cls, *, cwd: str | None = None, environ: Mapping[str, str] | None = None, **options: Any
+    ) -> AsyncPingClient:
+        """A client configured by hcctl's settings, as `PingClient.from_env`."""
+        return cls(**_from_settings(cwd, environ, options))
 
     async def success(
         self, check: str, *, body: str | bytes | None = None, rid: str | None = None
@@ -775,31 +783,27 @@ def _retry_after(resp: Response) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-def _settings_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Client options from hcctl's settings, for those not given explicitly."""
-    env = os.environ
+_SETTINGS = (
+    "ping_url",
+    "ping_key",
+    "api_url",
+    "api_key",
+    "spec_path",
+    "env_file",
+    "db_url",
+    "django_cmd",
+    "auto_provision",
+)
 
-    def pick(*names: str) -> str | None:
-        for name in names:
-            if env.get(name):
-                return env[name]
-        return None
 
-    found: dict[str, Any] = {
-        "ping_url": pick("HC_PING_URL") or DEFAULT_PING_URL,
-        "ping_key": pick("HC_PING_KEY"),
-        "api_url": pick("HC_API_URL", "HEALTHCHECKS_URL"),
-        "api_key": pick("HC_API_KEY", "HEALTHCHECKS_API_KEY"),
-        "spec_path": pick("HC_SPEC"),
-        "env_file": pick("HC_ENV_FILE") or ".env.healthchecks",
-        "db_url": pick("HC_DB_URL"),
-        "django_cmd": pick("HC_DJANGO_CMD"),
-        "auto_provision": (
-            pick("HC_AUTO_PROVISION", "HEALTHCHECKS_AUTO_PROVISION") or "true"
-        ).lower()
-        not in ("0", "false", "no", "off"),
-    }
-    return {k: v for k, v in found.items() if k not in options}
+def _from_settings(
+    cwd: str | None, environ: Mapping[str, str] | None, options: dict[str, Any]
+) -> dict[str, Any]:
+    from hcctl._pingsettings import ping_settings
+
+    flags = {k: v for k, v in options.items() if k in _SETTINGS}
+    rest = {k: v for k, v in options.items() if k not in _SETTINGS}
+    return {**ping_settings(environ=environ, cwd=cwd, **flags), **rest}
 
 
 def _random() -> float:
