@@ -83,6 +83,8 @@ __all__ = [
     "cut_body",
     "default_client",
     "ping",
+    "read_body",
+    "send_ping",
 ]
 
 DEFAULT_PING_URL = "https://hc-ping.com/"
@@ -190,14 +192,31 @@ class _PingBase:
 
     # -- preparing a ping: every bad input is reported here, before any request --------------
 
+    def validate(self, check: str) -> None:
+        """Raise HcctlError if `check` names no check (unknown key, malformed UUID, a slug
+        without ping key). Reads the spec and env file, sends nothing."""
+        self._target(check)
+
     def _prepare(
-        self, check: str, kind: str | int, body: str | bytes | None, rid: str | None
+        self,
+        check: str,
+        kind: str | int,
+        body: str | bytes | None,
+        rid: str | None,
+        create: bool = False,
     ) -> _Ping:
         suffix = kind_suffix(kind)
         if rid is not None and canonical_uuid(rid) is None:
             raise HcctlError(f"rid must be a UUID, not {rid!r}")
         data = _encode_body(body)
-        return _Ping(check, self._target(check), suffix, cut_body(data, self.body_limit), rid)
+        target = self._target(check)
+        if create:
+            if not (target.slug and self._ping_key):
+                raise HcctlError(
+                    f"creating {check!r} on its first ping needs a slug and a ping key"
+                )
+            target = Target(target.label, key=target.key, slug=target.slug, create=True)
+        return _Ping(check, target, suffix, cut_body(data, self.body_limit), rid)
 
     def _target(self, check: str) -> Target:
         target = self._targets.get(check)
@@ -362,10 +381,15 @@ class PingClient(_PingBase):
         *,
         body: str | bytes | None = None,
         rid: str | None = None,
+        create: bool = False,
     ) -> bool:
-        """Send one ping; True when the server recorded it (or it was queued in background)."""
+        """Send one ping; True when the server recorded it (or it was queued in background).
+
+        `kind` is "success", "start", "fail", "log" or an exit status 0-255; `rid` pairs a start
+        with its end; `create=True` pings the slug URL with `?create=1` (needs the ping key).
+        """
         try:
-            item = self._prepare(check, kind, body, rid)
+            item = self._prepare(check, kind, body, rid, create)
         except HcctlError as exc:
             return self._give_up(exc, None, f"ping of {check!r}")
         if self.background:
@@ -544,9 +568,11 @@ class AsyncPingClient(_PingBase):
         *,
         body: str | bytes | None = None,
         rid: str | None = None,
+        create: bool = False,
     ) -> bool:
+        """Send one ping (see `PingClient.ping`)."""
         try:
-            item = self._prepare(check, kind, body, rid)
+            item = self._prepare(check, kind, body, rid, create)
             await self._deliver(item, time.monotonic() + self.deadline)
         except HcctlError as exc:
             return self._give_up(exc, None, f"ping of {check!r}")
@@ -747,6 +773,41 @@ def ping(
     ping("0cab08fe-03f4-48c2-a927-90493fa0b2f2")   # created on first ping if missing
     """
     return default_client().ping(check, kind, body=body, rid=rid)
+
+
+def send_ping(
+    check: str,
+    kind: str | int = "success",
+    *,
+    body: str | bytes | None = None,
+    body_file: str | None = None,
+    rid: str | None = None,
+    create: bool = False,
+    cwd: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """One ping with hcctl's settings, raising HcctlError unless the server recorded it.
+
+    What `hcctl ping` does. `body_file` is a path, or "-" for standard input; every bad input
+    (the check, the kind, the rid, an unreadable body file) is reported before any request.
+    """
+    if body_file is not None:
+        body = read_body(body_file)
+    with PingClient.from_env(cwd=cwd, environ=environ, strict=True) as client:
+        client.ping(check, kind, body=body, rid=rid, create=create)
+
+
+def read_body(path: str) -> bytes:
+    """The bytes of the file at `path` ("-": standard input); HcctlError if unreadable."""
+    import sys
+
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise HcctlError(f"cannot read the body file {path}: {exc.strerror or exc}") from exc
 
 
 # -- helpers ------------------------------------------------------------------------------------
