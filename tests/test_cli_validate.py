@@ -124,3 +124,29 @@ def test_it_runs_as_a_program(project: Path) -> None:
         [sys.executable, "-m", "hcctl", "validate"], capture_output=True, text=True, check=False
     )
     assert (done.returncode, done.stdout) == (0, "14 checks, 14 with UUIDs\n")
+
+
+def test_it_reports_bad_settings_with_the_spec_problems(project: Path) -> None:
+    (project / ".env.healthchecks").write_text(
+        "HC_CHECK_A=bad\nHEALTHCHECKS_AUTO_PROVISION=maybe\nHC_CHECK_B=\n"
+    )
+    result = run("validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        '.env.healthchecks:1: HC_CHECK_A: "bad" is not a valid UUID\n'
+        ".env.healthchecks:2: HEALTHCHECKS_AUTO_PROVISION: 'maybe' is not true or false "
+        "(also accepted: 1/0, yes/no, on/off)\n"
+        "Error: 2 problems found\n"
+    )
+
+
+def test_it_reports_a_malformed_local_file(project: Path) -> None:
+    shutil.copy(EXAMPLES / ".env.healthchecks", project)
+    (project / ".env.healthchecks.local").write_text("HC_API_KEY='unclosed\n")
+    result = run("validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        ".env.healthchecks.local:1: HC_API_KEY: the single quote is never closed "
+        "(values span one line)\n"
+        "Error: 1 problem found\n"
+    )

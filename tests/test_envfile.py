@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,7 @@ def test_it_refuses_to_rewrite_a_file_that_is_not_utf8(tmp_path: Path) -> None:
 
 WRITER = """
 import sys
+import threading
 from pathlib import Path
 from hcctl.envfile import update_env
 path, name, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -254,3 +256,26 @@ def test_it_keeps_the_lock_apart_from_the_env_file(tmp_path: Path) -> None:
     update_env(path, {"A": "2"})
     assert lock_path(path).exists()
     assert os.path.getsize(lock_path(path)) == 0
+
+
+def test_it_reads_and_keeps_a_byte_order_mark(tmp_path: Path) -> None:
+    path = write(tmp_path, "\ufeffHC_CHECK_API=1\n")
+    assert read_env(path) == {"HC_CHECK_API": "1"}
+    update_env(path, {"HC_CHECK_API": "2"})
+    assert path.read_bytes() == "\ufeffHC_CHECK_API=2\n".encode()
+
+
+def test_it_lands_updates_of_concurrent_threads(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    names = [f"HC_CHECK_T{i}" for i in range(4)]
+
+    def writer(name: str) -> None:
+        for i in range(20):
+            update_env(path, {name: str(i)})
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert read_env(path) == dict.fromkeys(names, "19")

@@ -135,11 +135,13 @@ def test_it_forwards_signals(
         cwd=tmp_path,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     ) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == b"ready\n"
         proc.send_signal(sig)
-        assert proc.wait(30) == (7 if sig == signal.SIGTERM else 8)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == (7 if sig == signal.SIGTERM else 8), stderr
     assert [p["type"] for p in pings(healthchecks_server, uuid)] == ["start", "fail"]
 
 

@@ -229,3 +229,11 @@ def test_it_resolves_a_key_a_uuid_or_a_slug(tmp_path: Path) -> None:
 def test_it_names_variables_after_keys_and_back() -> None:
     assert default_env("celery-beat") == "HC_CHECK_CELERY_BEAT"
     assert key_of_env("HC_CHECK_CELERY_BEAT") == "celery-beat"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("slug", '"api\\n"'), ("env", '"HC_CHECK_X\\n"'), ("uuid", f'"{API_UUID}\\n"')],
+)
+def test_it_rejects_a_trailing_newline(tmp_path: Path, field: str, value: str) -> None:
+    assert len(problems(tmp_path, f"[checks.api]\n{field} = {value}\n")) == 1

@@ -14,6 +14,7 @@ from hcctl.__about__ import __version__
 
 TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typing's
 if TYPE_CHECKING:
+    from hcctl.api import Channel, Check, HealthchecksApi
     from hcctl.durations import format_duration, parse_duration
     from hcctl.envfile import read_env, update_env
     from hcctl.errors import (
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
         SpecError,
         SpecProblem,
         TransportError,
+        UuidTaken,
     )
     from hcctl.ping import AsyncPingClient, Job, PingClient
+    from hcctl.pinning import open_pinner
     from hcctl.settings import Settings
     from hcctl.spec import CheckSpec, Spec, load_spec
 
@@ -37,9 +40,12 @@ __all__ = [
     "ApiError",
     "AsyncPingClient",
     "AuthError",
+    "Channel",
+    "Check",
     "CheckSpec",
     "Conflict",
     "HcctlError",
+    "HealthchecksApi",
     "Job",
     "NotFound",
     "PinError",
@@ -51,9 +57,11 @@ __all__ = [
     "SpecError",
     "SpecProblem",
     "TransportError",
+    "UuidTaken",
     "__version__",
     "format_duration",
     "load_spec",
+    "open_pinner",
     "parse_duration",
     "read_env",
     "update_env",
@@ -64,9 +72,12 @@ _SOURCES = {
     "ApiError": "hcctl.errors",
     "AsyncPingClient": "hcctl.ping",
     "AuthError": "hcctl.errors",
+    "Channel": "hcctl.api",
+    "Check": "hcctl.api",
     "CheckSpec": "hcctl.spec",
     "Conflict": "hcctl.errors",
     "HcctlError": "hcctl.errors",
+    "HealthchecksApi": "hcctl.api",
     "Job": "hcctl.ping",
     "NotFound": "hcctl.errors",
     "PinError": "hcctl.errors",
@@ -78,8 +89,10 @@ _SOURCES = {
     "SpecError": "hcctl.errors",
     "SpecProblem": "hcctl.errors",
     "TransportError": "hcctl.errors",
+    "UuidTaken": "hcctl.errors",
     "format_duration": "hcctl.durations",
     "load_spec": "hcctl.spec",
+    "open_pinner": "hcctl.pinning",
     "parse_duration": "hcctl.durations",
     "read_env": "hcctl.envfile",
     "update_env": "hcctl.envfile",

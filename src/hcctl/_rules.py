@@ -78,8 +78,8 @@ def _at_most(value: str, limit: int) -> str:
 
 def normalize_uuid(value: str) -> str | None:
     """The canonical spelling (lowercase, dashed) of a UUID, or None if `value` is not one."""
-    text = value.strip().lower()
-    if not _UUID.match(text):
+    text = value.lower()
+    if not _UUID.fullmatch(text):
         return None
     text = text.replace("-", "")
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
@@ -87,7 +87,9 @@ def normalize_uuid(value: str) -> str | None:
 
 def check_key(key: str) -> str | None:
     """Why `key` cannot name a check, or None when it can."""
-    if not KEY_PATTERN.match(key):
+    if not key:
+        return "is empty: a check needs a key"
+    if not KEY_PATTERN.fullmatch(key):
         return (
             "is not a valid check key: use lowercase letters, digits, - and _, "
             "starting with a letter or digit"
@@ -108,14 +110,14 @@ def slug(value: object) -> str:
     text = _string(value)
     if not text:
         raise Invalid("cannot be empty (leave it out to use the key)")
-    if not SLUG_PATTERN.match(text):
+    if not SLUG_PATTERN.fullmatch(text):
         raise Invalid(f"{show(text)} may hold only lowercase letters, digits, - and _")
     return _at_most(text, MAX_SLUG)
 
 
 def env(value: object) -> str:
     text = _string(value)
-    if not ENV_PATTERN.match(text):
+    if not ENV_PATTERN.fullmatch(text):
         raise Invalid(f"{show(text)} is not a variable name: use A-Z, 0-9 and _, like HC_CHECK_API")
     return text
 
@@ -198,20 +200,27 @@ def channels(value: object) -> str | tuple[str, ...]:
 def duration(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         seconds, shown = value, f"{value}s"
+    elif isinstance(value, str) and _is_duration(value):
+        seconds, shown = parse_duration(value), value.strip()
     else:
-        try:
-            seconds, shown = parse_duration(_string(value, "a duration")), str(value).strip()
-        except ValueError:
-            raise Invalid(
-                'must be a duration: seconds like 300, or "90s", "5m", "2h", "1d", "1w"; '
-                f"got {show(value)}"
-            ) from None
+        raise Invalid(
+            'must be a duration: seconds like 300, or "90s", "5m", "2h", "1d", "1w"; '
+            f"got {show(value)}"
+        )
     if seconds < MIN_DURATION:
         raise Invalid(f"{shown} is below the server's minimum of {MIN_DURATION}s")
     if seconds > MAX_DURATION:
         limit = format_duration(MAX_DURATION)
         raise Invalid(f"{shown} is above the server's maximum of {limit} ({MAX_DURATION}s)")
     return seconds
+
+
+def _is_duration(value: str) -> bool:
+    try:
+        parse_duration(value)
+    except ValueError:
+        return False
+    return True
 
 
 def schedule_kind(expression: str) -> str:
@@ -234,14 +243,19 @@ def _check_cron(expression: str) -> None:
         raise Invalid(f"{show(expression)} is a cron expression that never fires") from None
 
 
+def _looks_like_cron(expression: str) -> bool:
+    fields = expression.split()
+    return len(fields) in (4, 6) and all(re.fullmatch(r"[\d*/,-]+", f) for f in fields)
+
+
 def _check_oncalendar(expression: str) -> None:
     try:
         next(OnCalendar(expression, _SCHEDULE_START.replace(tzinfo=UTC)))
     except OnCalendarError as exc:
         message = f"{show(expression)} is not a valid OnCalendar expression{_explain(exc)}"
-        if expression.strip().startswith("@"):
-            # The server sees one field, not five: "@daily" is not cron to it.
-            message += '; the server reads cron only as 5 fields, like "0 0 * * *"'
+        if expression.strip().startswith("@") or _looks_like_cron(expression):
+            # The server takes only exactly 5 fields as cron: "@daily" is not cron to it.
+            message += '; a cron expression has exactly 5 fields, like "0 0 * * *"'
         raise Invalid(message) from None
     except StopIteration:
         raise Invalid(f"{show(expression)} is an OnCalendar expression that never fires") from None

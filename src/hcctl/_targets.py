@@ -155,6 +155,26 @@ class TargetResolver:
             self._env = _read_env(self.env_file) if self.env_file else {}
         return self._env
 
+    def refreshed(self, target: Target) -> list[Target]:
+        """`target`, then what it names now that the files may have changed (another process
+        may have written a new UUID for it), without repeats."""
+        names = [n for n, v in self.env_values().items() if _uuid_value(v) == target.uuid]
+        self.forget_files()
+        fresh = [target]
+        if target.key is not None:
+            found = self._by_key(target.key)
+            if found is not None:
+                fresh.append(found)
+        values = self.env_values()
+        for name in names:
+            uuid = _uuid_value(os.environ.get(name) or values.get(name))
+            if uuid:
+                fresh.append(Target(target.label, key=target.key, uuid=uuid, slug=target.slug))
+        unique: dict[tuple[str | None, str | None, bool], Target] = {}
+        for t in fresh:
+            unique.setdefault((t.uuid, t.slug, t.create), t)
+        return [t for t in unique.values() if t.uuid or t.slug]
+
     def forget_files(self) -> None:
         """Read the spec and env file again next time (after another process changed them)."""
         self._toml = None

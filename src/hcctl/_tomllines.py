@@ -39,7 +39,7 @@ def _split(dotted: str) -> Path:
 
 def format_path(path: Path) -> str:
     """("checks", "api", "timeout") -> "checks.api.timeout"; odd keys are quoted."""
-    return ".".join(part if _BARE.match(part) else json.dumps(part) for part in path)
+    return ".".join(part if _BARE.fullmatch(part) else json.dumps(part) for part in path)
 
 
 def _opens_multiline(value: str) -> str | None:
@@ -60,13 +60,16 @@ class TomlLines:
     def __init__(self, text: str) -> None:
         self.lines: dict[Path, int] = {}
         self.repeated: list[tuple[Path, int]] = []  # keys assigned twice, where the 2nd is
+        self._implied: dict[Path, int] = {}  # every parent of a path -> its first child's line
         self._scan(text)
 
     def _record(self, path: Path, number: int) -> None:
         if path in self.lines:
             self.repeated.append((path, number))
-        else:
-            self.lines[path] = number
+            return
+        self.lines[path] = number
+        for end in range(1, len(path)):
+            self._implied.setdefault(path[:end], number)
 
     def _scan(self, text: str) -> None:
         table: Path = ()
@@ -79,7 +82,8 @@ class TomlLines:
             header = _HEADER.match(line)
             if header:
                 table = _split(header.group(1))
-                self.lines.setdefault(table, number)
+                if table not in self.lines:
+                    self._record(table, number)
                 continue
             assign = _ASSIGN.match(line)
             if assign:
@@ -87,8 +91,13 @@ class TomlLines:
                 inside = _opens_multiline(assign.group(2))
 
     def line_of(self, path: Path) -> int | None:
-        """The line of `path`, or of its closest parent that has one; None if none has."""
-        for end in range(len(path), 0, -1):
+        """The line of `path`; else of its first child (a table only implied by its children,
+        like `checks` in `[checks.api]`); else of its closest parent; None if none has one."""
+        if path in self.lines:
+            return self.lines[path]
+        if path in self._implied:
+            return self._implied[path]
+        for end in range(len(path) - 1, 0, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return None

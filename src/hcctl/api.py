@@ -1,22 +1,54 @@
 """Management API v3 client: typed checks and channels over one httpx connection pool.
 
-INTERFACE FIRST: the types below are final; the client's methods are filled in by the api work.
+    with HealthchecksApi("https://hc.example.org/api/v3/", api_key) as api:
+        for check in api.list_checks(tags=["backend"]):
+            print(check.uuid, check.name, check.status)
+
+Every request has a timeout. Refused connections, 429 (honouring Retry-After) and 5xx are
+retried with exponential backoff and jitter, as long as repeating the request cannot create a
+second check. For healthchecks.io a client-side rate limit keeps under its ~100 requests a
+minute. Only the hcctl.errors tree reaches callers, and the API key goes to the API host only:
+redirects are never followed, so the key never travels to another address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import email.utils
+import random
+import re
+import threading
+import time
+import uuid as uuid_module
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["Channel", "Check", "HealthchecksApi"]
+import httpx
+
+from hcctl.__about__ import __version__
+from hcctl.errors import (
+    ApiError,
+    AuthError,
+    Conflict,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["DEFAULT", "Channel", "Check", "HealthchecksApi", "RateLimiter", "set_testing"]
 
 
 def _parse_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     return datetime.fromisoformat(value)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def _uuid_from_ping_url(ping_url: object) -> str | None:
@@ -90,7 +122,7 @@ class Check:
             started=bool(data.get("started", False)),
             last_ping=_parse_time(data.get("last_ping")),
             next_ping=_parse_time(data.get("next_ping")),
-            last_duration=int(data["last_duration"]) if "last_duration" in data else None,
+            last_duration=_optional_int(data.get("last_duration")),
             uuid=str(uuid) if uuid else None,
             unique_key=str(data["unique_key"]) if "unique_key" in data else None,
             ping_url=str(data["ping_url"]) if "ping_url" in data else None,
@@ -116,15 +148,496 @@ class Channel:
     name: str
     kind: str
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Channel:
+        """Build from one item of `GET channels/`; KeyError if malformed."""
+        return cls(id=str(data["id"]), name=str(data["name"]), kind=str(data["kind"]))
+
+
+# --- testing switch and rate limiting --------------------------------------------------------
+
+_testing = False
+
+
+def set_testing(on: bool) -> None:
+    """Turn off every wait (backoff, Retry-After, rate limit) so tests never sleep; retries stay.
+
+    hcctl.api.set_testing(True)   # in a test fixture; set_testing(False) afterwards
+    """
+    global _testing
+    _testing = on
+
+
+def _sleep(seconds: float) -> None:
+    if seconds > 0 and not _testing:
+        time.sleep(seconds)
+
+
+class RateLimiter:
+    """A token bucket: at most `burst` requests at once, then `rate` a second. Thread-safe.
+
+    limiter = RateLimiter(1.5, burst=5)   # at most 5 + 90 requests in any minute
+    limiter.acquire()                     # waits, when needed, before a request
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        burst: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = _sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, sleeping until one is there; returns the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            self._tokens -= 1
+            # A negative balance is a debt: this caller waits until it is paid back, and holds
+            # the lock meanwhile so that callers queue in order.
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+            if wait:
+                self._sleep(wait)
+            return wait
+
+
+# --- the client --------------------------------------------------------------------------------
+
+
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Final = _Default()
+"""`rate_limit=DEFAULT`: HOSTED_RATE for healthchecks.io, no limit for other servers."""
+
+HOSTED_RATE = 1.5  # requests a second: 90 a minute plus a burst of 5, under the ~100 allowed
+DEFAULT_BURST = 5
+MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After is reported rather than waited for
+
+_UNIQUE_KEY = re.compile(r"^[0-9a-f]{40}$")
+_Idempotence = Literal["always", "never"]
+
+
+def api_base_url(url: str) -> str:
+    """`url` as the v3 API base: `https://host` and `.../api/v1/` both become `.../api/v3/`.
+
+    v3 because v1 and v2 rewrite a check's slug when its name changes and lack `?slug=`.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ApiError(f"the API URL must start with http:// or https://, not {_redact(url)!r}")
+    path = re.sub(r"/api/v[0-9]+$", "", parts.path.rstrip("/")) + "/api/v3/"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _redact(url: str) -> str:
+    """`url` without a password in it (a reverse proxy may want one in the URL)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
+def _is_hosted(base_url: str) -> bool:
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "healthchecks.io" or host.endswith(".healthchecks.io")
+
+
+def _clean_key(api_key: str | None) -> str | None:
+    if api_key is None:
+        return None
+    key = api_key.strip()  # keys read from files often end with a newline
+    if not key.isascii() or not key.isprintable():
+        # Never quote it: it is a secret, even when it is a broken one.
+        raise AuthError("the API key contains characters that no API key has; check HC_API_KEY")
+    return key or None
+
 
 class HealthchecksApi:
-    """Management API v3 client (to be completed by the api work).
+    """Management API v3 client on one httpx connection pool.
 
         with HealthchecksApi("https://hc.example.org/api/v3/", api_key) as api:
-            checks = api.list_checks()
+            check, created = api.create_check({"name": "backup", "slug": "backup"},
+                                              unique=["slug"])
+            api.pause_check(check.uuid)
 
-    Methods: list_checks(*, tags=(), slug=None) -> list[Check]; get_check(uuid_or_unique_key)
-    -> Check; create_check(body, *, unique=()) -> tuple[Check, bool created]; update_check(uuid,
-    body) -> Check; delete_check(uuid) -> Check; pause_check(uuid) -> Check; resume_check(uuid)
-    -> Check; list_channels() -> list[Channel]; close(). Errors: hcctl.errors only.
+    `url` may be the site (`https://hc.example.org`) or any API version's base; v3 is used.
+    `timeout` (seconds) applies to every request, also through a `client` passed in.
+    `retries` is how many times a failed request is repeated. `rate_limit` is requests a
+    second, None for no limit; by default on for healthchecks.io only. `request_count` counts
+    the requests actually sent, retries included.
     """
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None,
+        *,
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+        retries: int = 3,
+        rate_limit: float | _Default | None = DEFAULT,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.base_url = api_base_url(url)
+        self._api_key = _clean_key(api_key)
+        self._owns_client = client is None
+        self._client = client if client is not None else httpx.Client()
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        if isinstance(rate_limit, _Default):
+            rate_limit = HOSTED_RATE if _is_hosted(self.base_url) else None
+        self.rate_limit = rate_limit
+        self._limiter = RateLimiter(rate_limit, burst=DEFAULT_BURST) if rate_limit else None
+        self.request_count = 0
+        self._count_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<HealthchecksApi {_redact(self.base_url)}>"
+
+    def __enter__(self) -> HealthchecksApi:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool, unless the client was passed in (its owner closes it)."""
+        if self._owns_client:
+            self._client.close()
+
+    # --- checks ---------------------------------------------------------------------------------
+
+    def list_checks(self, *, tags: Iterable[str] = (), slug: str | None = None) -> list[Check]:
+        """Every check of the project (no pagination), optionally having all `tags` / `slug`."""
+        params = [("tag", tag) for tag in tags]
+        if slug is not None:
+            params.append(("slug", slug))
+        data = self._call("GET", "checks/", params=params)
+        items = self._items(data, "checks", "GET checks/")
+        return [self._check(item, "GET checks/") for item in items]
+
+    def get_check(self, uuid_or_unique_key: str) -> Check:
+        """One check by UUID (read-write key) or by `unique_key` (read-only key)."""
+        path = f"checks/{_check_id(uuid_or_unique_key, unique_key_ok=True)}"
+        return self._check(self._call("GET", path, check=uuid_or_unique_key), f"GET {path}")
+
+    def create_check(
+        self, body: Mapping[str, object], *, unique: Sequence[str] = ()
+    ) -> tuple[Check, bool]:
+        """Create a check, or with `unique` update the one matching those fields.
+
+        Returns the check and whether it was created (201) rather than matched (200).
+        """
+        payload = dict(body)
+        if unique:
+            payload["unique"] = list(unique)
+        # Without `unique` a repeated create after an unanswered one may make a second check.
+        idempotent: _Idempotence = "always" if unique else "never"
+        response = self._send("POST", "checks/", body=payload, idempotent=idempotent)
+        data = self._json(response, "POST checks/")
+        return self._check(data, "POST checks/"), response.status_code == 201
+
+    def update_check(self, uuid: str, body: Mapping[str, object]) -> Check:
+        """Change the fields in `body`; the others keep their values."""
+        path = f"checks/{_check_id(uuid)}"
+        return self._check(self._call("POST", path, body=body, check=uuid), f"POST {path}")
+
+    def delete_check(self, uuid: str) -> Check:
+        """Delete the check for good (its UUID cannot come back); returns it as it was."""
+        path = f"checks/{_check_id(uuid)}"
+        return self._check(self._call("DELETE", path, check=uuid), f"DELETE {path}")
+
+    def pause_check(self, uuid: str) -> Check:
+        """Pause monitoring until the next ping (or resume); pausing a paused check is fine."""
+        path = f"checks/{_check_id(uuid)}/pause"
+        return self._check(self._call("POST", path, body={}, check=uuid), f"POST {path}")
+
+    def resume_check(self, uuid: str) -> Check:
+        """Resume a paused check; Conflict if it is not paused."""
+        path = f"checks/{_check_id(uuid)}/resume"
+        return self._check(self._call("POST", path, body={}, check=uuid), f"POST {path}")
+
+    def list_pings(self, uuid: str) -> list[dict[str, Any]]:
+        """The check's logged pings, newest first, as the server describes them."""
+        path = f"checks/{_check_id(uuid)}/pings/"
+        return self._items(self._call("GET", path, check=uuid), "pings", f"GET {path}")
+
+    def list_flips(self, uuid: str) -> list[dict[str, Any]]:
+        """The check's status changes ({"timestamp", "up"}), as the server describes them."""
+        path = f"checks/{_check_id(uuid)}/flips/"
+        return self._items(self._call("GET", path, check=uuid), "flips", f"GET {path}")
+
+    def list_channels(self) -> list[Channel]:
+        """The project's integrations (needs a read-write key)."""
+        items = self._items(self._call("GET", "channels/"), "channels", "GET channels/")
+        try:
+            return [Channel.from_json(item) for item in items]
+        except (KeyError, TypeError) as exc:
+            raise self._malformed("GET channels/", f"an integration without {exc}") from exc
+
+    # --- one request -----------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        body: Mapping[str, object] | None = None,
+        check: str | None = None,
+    ) -> Any:
+        response = self._send(method, path, params=params, body=body, check=check)
+        return self._json(response, f"{method} {path}")
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        body: Mapping[str, object] | None = None,
+        check: str | None = None,
+        idempotent: _Idempotence = "always",
+    ) -> httpx.Response:
+        """Send with retries; the final answer if 2xx, else the matching ApiError."""
+        request = self._client.build_request(
+            method,
+            self.base_url + path,
+            params=tuple(params or ()),
+            json=_without_nulls(body) if body is not None else None,
+            headers=self._headers(),
+            timeout=self.timeout,
+        )
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                response = self._send_once(request)
+            except httpx.TransportError as exc:
+                if last or not _may_repeat(exc, idempotent):
+                    raise self._transport_error(exc, method, path) from exc
+                _sleep(self._backoff(attempt))
+                continue
+            delay = self._retry_delay(response, attempt, idempotent)
+            if last or delay is None:
+                return self._checked(response, method, path, check)
+            _sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _send_once(self, request: httpx.Request) -> httpx.Response:
+        if self._limiter is not None:
+            self._limiter.acquire()
+        with self._count_lock:
+            self.request_count += 1
+        # Never follow a redirect: the key would go wherever the Location points.
+        return self._client.send(request, follow_redirects=False)
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"User-Agent": f"hcctl/{__version__}", "Accept": "application/json"}
+        if self._api_key is not None:
+            headers["X-Api-Key"] = self._api_key
+        return headers
+
+    def _backoff(self, attempt: int) -> float:
+        delay = min(self.max_backoff, self.backoff * 2**attempt)
+        return random.uniform(delay / 2, delay)  # jitter spreads out clients that failed together
+
+    def _retry_delay(
+        self, response: httpx.Response, attempt: int, idempotent: _Idempotence
+    ) -> float | None:
+        """Seconds to wait before repeating, or None when this answer is final."""
+        status = response.status_code
+        if status == 429:
+            # A 429 was not processed, so repeating it is always safe.
+            hint = _retry_after(response)
+            if hint is not None and hint > MAX_RETRY_AFTER:
+                return None
+            return hint if hint is not None else self._backoff(attempt)
+        if status >= 500 and idempotent == "always":
+            return self._backoff(attempt)
+        return None
+
+    # --- answers ---------------------------------------------------------------------------------
+
+    def _checked(
+        self, response: httpx.Response, method: str, path: str, check: str | None
+    ) -> httpx.Response:
+        status = response.status_code
+        if 200 <= status < 300:
+            return response
+        where = f"{method} {_redact(self.base_url)}{path}"
+        message = _error_text(response)
+        if status in (401, 403):
+            raise self._auth_error(status, message, method, path, check)
+        if status == 404:
+            raise NotFound(self._not_found(where, path, check), status=404, check=check)
+        if status == 409:
+            raise Conflict(f"{where}: {message or 'conflict'}", status=409, check=check)
+        if status == 429:
+            hint = _retry_after(response)
+            raise RateLimited(
+                f"{where}: the server keeps answering 429 Too Many Requests"
+                + (f" (retry after {hint:g}s)" if hint is not None else ""),
+                check=check,
+                retry_after=hint,
+            )
+        if status >= 500:
+            raise ServerError(f"{where}: the server failed ({_status(response)})", status=status)
+        if 300 <= status < 400:
+            location = _redact(response.headers.get("Location", "?"))
+            raise ApiError(
+                f"{where}: the server redirects to {location}; use that address as the API URL",
+                status=status,
+            )
+        raise ApiError(f"{where}: {message or _status(response)}", status=status, check=check)
+
+    def _auth_error(
+        self, status: int, message: str, method: str, path: str, check: str | None
+    ) -> ApiError:
+        where = f"{method} {_redact(self.base_url)}{path}"
+        if status == 403 and path == "checks/" and method == "POST":
+            return ApiError(f"{where}: the project has reached its limit of checks", status=403)
+        if status == 403:
+            return AuthError(f"{where}: the check belongs to another project", status=403)
+        if self._api_key is None:
+            text = "no API key is set (HC_API_KEY)"
+        elif message == "missing api key":
+            text = "the API key was refused: it is not 32 characters long (check HC_API_KEY)"
+        elif method == "GET":
+            text = "the API key was refused: it is not a key of this server's projects"
+        else:
+            text = (
+                "the API key was refused (read-only key for a write? apply needs a read-write"
+                " API key)"
+            )
+        return AuthError(f"{where}: {text}", status=status, check=check)
+
+    def _not_found(self, where: str, path: str, check: str | None) -> str:
+        if check is not None:
+            return f"{where}: no check {check} in this project"
+        return f"{where}: not found; is {_redact(self.base_url)} a Healthchecks API URL?"
+
+    def _transport_error(self, exc: httpx.TransportError, method: str, path: str) -> TransportError:
+        where = f"{method} {_redact(self.base_url)}{path}"
+        return TransportError(f"{where}: {_transport_reason(exc, self.timeout)}")
+
+    def _json(self, response: httpx.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise self._malformed(what, "a body that is not JSON") from exc
+
+    def _items(self, data: Any, key: str, what: str) -> list[dict[str, Any]]:
+        # Old servers answer some lists bare; current ones wrap them in {"key": [...]}.
+        items = data.get(key) if isinstance(data, dict) else data
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise self._malformed(what, f"no list of {key}")
+        return items
+
+    def _check(self, data: Any, what: str) -> Check:
+        if not isinstance(data, dict):
+            raise self._malformed(what, "something that is not a check")
+        try:
+            return Check.from_json(data)
+        except KeyError as exc:
+            raise self._malformed(what, f"a check without {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise self._malformed(what, f"a check with a malformed field ({exc})") from exc
+
+    def _malformed(self, what: str, found: str) -> ApiError:
+        return ApiError(
+            f"{_redact(self.base_url)} answered {what} with {found}; is it a Healthchecks"
+            " server (v3 API)?"
+        )
+
+
+def _check_id(value: str, *, unique_key_ok: bool = False) -> str:
+    """The path form of a check's UUID (lowercase, dashed) or, where allowed, its unique_key."""
+    text = str(value).strip().lower()
+    if unique_key_ok and _UNIQUE_KEY.match(text):
+        return text
+    try:
+        return str(uuid_module.UUID(text))
+    except ValueError:
+        raise NotFound(f"{value!r} is not a check UUID", check=str(value)) from None
+
+
+def _without_nulls(body: Mapping[str, object]) -> dict[str, object]:
+    # The server rejects JSON null for every field; None means "not given" here.
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _may_repeat(exc: httpx.TransportError, idempotent: _Idempotence) -> bool:
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return True  # the request never left
+    if isinstance(exc, httpx.ReadError | httpx.ReadTimeout | httpx.RemoteProtocolError):
+        return idempotent == "always"  # it may have been processed
+    return isinstance(exc, httpx.WriteError | httpx.WriteTimeout) and idempotent == "always"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _error_text(response: httpx.Response) -> str:
+    """The server's {"error": "..."} or short plain-text reason, or "" when it sent none."""
+    try:
+        data = response.json()
+    except ValueError:
+        # Some answers are plain text ("check is not paused"); HTML error pages are not shown.
+        text = response.text.strip()
+        plain = text and not text.startswith("<") and "\n" not in text
+        return text[:300] if plain else ""
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error)[:300] if error else ""
+
+
+def _status(response: httpx.Response) -> str:
+    return f"{response.status_code} {response.reason_phrase}".strip()
+
+
+def _transport_reason(exc: httpx.TransportError, timeout: float) -> str:
+    # httpx's own texts name no header, but a LocalProtocolError may quote a header value,
+    # so only these known kinds get their text shown.
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return f"could not connect within {timeout:g}s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {timeout:g}s"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({exc})" if str(exc) else "could not connect"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "the connection was closed before an answer came"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "unsupported URL scheme"
+    return f"the request failed ({type(exc).__name__})"

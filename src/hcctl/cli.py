@@ -10,7 +10,7 @@ import click
 
 from hcctl.__about__ import __version__
 from hcctl.errors import HcctlError, SpecError
-from hcctl.settings import Settings
+from hcctl.settings import validate as validate_files
 from hcctl.spec import Spec
 
 
@@ -46,20 +46,24 @@ def _validation_json(spec: Spec | None, error: SpecError | None) -> str:
 @click.option(
     "--spec",
     "spec_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The check definitions [env HC_SPEC; default: healthchecks.toml if present].",
+    type=click.Path(path_type=Path),
+    help="The check definitions [env HC_SPEC; default: healthchecks.toml beside the env file].",
 )
 @click.option(
     "--env-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks].",
+    type=click.Path(path_type=Path),
+    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks beside the spec].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def validate(spec_path: Path | None, env_file: Path | None, as_json: bool) -> None:
-    """Check the spec and env file offline; list every problem."""
+    """Check the spec and env file offline; list every problem.
+
+    Nothing is sent or written. Exit 0 with a one-line summary when both files are valid,
+    1 with every problem (file, line, key path, what is wrong) otherwise.
+    """
     spec, error = None, None
     try:
-        spec = Settings.load(spec_path=spec_path, env_file=env_file).load_spec()
+        spec = validate_files(spec_path=spec_path, env_file=env_file)
     except SpecError as exc:
         error = exc
     if as_json:

@@ -43,7 +43,8 @@ __all__ = [
 LOCK_TIMEOUT = 30.0  # seconds; a writer holds the lock for milliseconds
 
 _ASSIGNMENT = re.compile(
-    r"^(?P<lead>[ \t]*)(?P<export>export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*"
+    r"^(?P<lead>\ufeff?[ \t]*)(?P<export>export[ \t]+)?"
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*"
 )
 _VALID_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BARE_SAFE = re.compile(r"^[A-Za-z0-9_./:@+,%=-]*$")
@@ -122,14 +123,14 @@ def _parse_value(content: str, start: int) -> tuple[str, int, str] | str:
         text = rest[: comment.start()] if comment else rest
         text = text.rstrip(" \t")
         return text, start + len(text), ""
-    if not _AFTER_VALUE.match(content[end:]):
+    if not _AFTER_VALUE.fullmatch(content[end:]):
         return "unexpected text after the closing quote"
     return value, end, quote
 
 
 def _parse_line(raw: str, number: int) -> EnvLine:
     content = raw[: _content_length(raw)]
-    stripped = content.strip(" \t")
+    stripped = content.strip(" \t\ufeff")  # a byte-order mark may open the file
     if not stripped or stripped.startswith("#"):
         return EnvLine(raw, number)
     match = _ASSIGNMENT.match(content)
@@ -195,7 +196,7 @@ def read_env(path: Path) -> dict[str, str]:
 
 def encode_value(value: str, quote: str = "") -> str:
     """`value` as it is written after `NAME=`, in `quote` style when that style can hold it."""
-    if quote == "" and _BARE_SAFE.match(value):
+    if quote == "" and _BARE_SAFE.fullmatch(value):
         return value
     if quote in ("", "'") and not any(c in value for c in "'\n\r"):
         return f"'{value}'"
@@ -253,7 +254,7 @@ def _check_names(path: Path, values: Mapping[str, str]) -> None:
     problems = [
         SpecProblem(str(path), name, "is not a valid variable name (letters, digits, _)")
         for name in values
-        if not _VALID_NAME.match(name)
+        if not _VALID_NAME.fullmatch(name)
     ]
     problems += [
         SpecProblem(str(path), name, "a value cannot contain a NUL character")

@@ -10,6 +10,7 @@
     │   └── ServerError    5xx
     ├── TransportError     the server could not be reached (refused, reset, timeout, TLS)
     └── PinError           a UUID could not be pinned (DB unreachable, not Healthchecks, taken)
+        └── UuidTaken      the wanted UUID already belongs to another check
 
 Catch `HcctlError` for everything, or a leaf for one case. Messages are one plain sentence and
 never contain a secret (API key, ping key, database password).
@@ -29,6 +30,7 @@ __all__ = [
     "SpecError",
     "SpecProblem",
     "TransportError",
+    "UuidTaken",
 ]
 
 
@@ -137,3 +139,14 @@ class TransportError(HcctlError):
 
 class PinError(HcctlError):
     """A check's UUID could not be made exact in the server's database."""
+
+
+class UuidTaken(PinError):
+    """The wanted UUID already belongs to another check; `uuid` is that UUID.
+
+    Often another machine pinned the same check first: delete the duplicate just created.
+    """
+
+    def __init__(self, message: str, *, uuid: str) -> None:
+        self.uuid = uuid
+        super().__init__(message)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     import httpx
 
     from hcctl._http import AsyncHttpxTransport
+    from hcctl._provision import Provisioner
 
     P = ParamSpec("P")
     R = TypeVar("R")
@@ -186,6 +187,7 @@ class _PingBase:
         self._targets: dict[str, Target] = {}
         self._targets_lock = threading.Lock()
         self._no_provision: dict[str, HcctlError] = {}
+        self._provision_lock = threading.Lock()
 
     def __repr__(self) -> str:  # never the keys
         return f"{type(self).__name__}({self.ping_url!r}, strict={self.strict})"
@@ -281,28 +283,88 @@ class _PingBase:
 
     # -- auto-provisioning --------------------------------------------------------------------
 
-    def _provision(self, ping: _Ping) -> Target:
-        """Make the missing check exist; the Target to ping now. Runs at most once per check."""
-        known = self._no_provision.get(ping.check)
-        if known is not None:
-            raise known
-        try:
-            target = self._provisioned_target(ping.target)
-        except HcctlError as exc:
-            if not isinstance(exc, TransportError | ServerError | RateLimited):
-                self._no_provision[ping.check] = exc  # it will not work better next time
-            raise
-        with self._targets_lock:
-            self._targets[ping.check] = target
-        return target
+    def _provision(self, ping: _Ping) -> bool:
+        """After a 404: make the check exist and point `ping` at it (sync; once per check).
 
-    def _provisioned_target(self, target: Target) -> Target:
-        if target.slug and self._ping_key and not (self._api_key and target.key):
-            return Target(target.label, key=target.key, slug=target.slug, create=True)
-        raise NotFound(
-            f"check {target.label!r} does not exist on the server and cannot be created: "
-            "it needs a spec entry and an API key, or a slug and a ping key",
-            check=target.label,
+        True when `ping` was delivered on the way: waiting for the machine-wide lock, another
+        process may have made the check, and then a ping costs one request, not an import of
+        the API client. That keeps fifty workers starting at once from all paying for it.
+        """
+        with self._provision_lock:
+            current = self._targets.get(ping.check)
+            if current is not None and current is not ping.target:
+                ping.target = current  # another thread provisioned it meanwhile
+                return False
+            known = self._no_provision.get(ping.check)
+            if known is not None:
+                raise known
+            try:
+                delivered = self._provision_locked(ping)
+            except HcctlError as exc:
+                if not isinstance(exc, TransportError | ServerError | RateLimited):
+                    self._no_provision[ping.check] = exc  # it will not work better next time
+                raise
+            with self._targets_lock:
+                self._targets[ping.check] = ping.target
+            return delivered
+
+    def _provision_locked(self, ping: _Ping) -> bool:
+        from hcctl._provision import machine_lock
+
+        with machine_lock(self._api_url or self.ping_url, self._resolver.env_file):
+            for candidate in self._resolver.refreshed(ping.target):
+                ping.target = candidate
+                try:
+                    self._post_sync(ping, time.monotonic() + self.deadline)
+                except NotFound:
+                    continue
+                return True
+            ping.target = self._provisioner().provision(ping.target)
+            self._resolver.forget_files()
+            return False
+
+    def _sync_http(self) -> _SyncTransport:
+        raise NotImplementedError
+
+    def _post_sync(self, ping: _Ping, deadline: float) -> Response:
+        """Send `ping` with retries until `deadline`; the response, or the HcctlError."""
+        transport = self._sync_http()
+        url = self._url(ping)
+        attempt = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise TransportError(f"{ping.describe()}: no time left within the deadline")
+                resp = transport.request(
+                    "POST",
+                    url,
+                    body=cut_body(ping.body, self.body_limit),
+                    timeout=min(self.timeout, remaining),
+                )
+                self._learn(resp)
+                error = self._error(resp, ping)
+                if error is None:
+                    return resp
+                raise error
+            except HcctlError as exc:
+                delay = self._retry_delay(exc, attempt, deadline)
+                if delay is None:
+                    raise
+            time.sleep(delay)
+            attempt += 1
+
+    def _provisioner(self) -> Provisioner:
+        from hcctl._provision import Provisioner
+
+        return Provisioner(
+            api_url=self._api_url,
+            api_key=self._api_key,
+            ping_key=self._ping_key,
+            spec_path=self._resolver.spec_path,
+            env_file=self._resolver.env_file,
+            db_url=self._db_url,
+            django_cmd=self._django_cmd,
         )
 
 
@@ -435,9 +497,13 @@ class PingClient(_PingBase):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _sync_http(self) -> _SyncTransport:
+        return self._transport
+
     def _after_fork(self) -> None:
         self._transport.after_fork()
         self._targets_lock = threading.Lock()
+        self._provision_lock = threading.Lock()
         if self._sender is not None:
             self._sender.after_fork()
 
@@ -449,34 +515,12 @@ class PingClient(_PingBase):
         except NotFound:
             if not self.auto_provision:
                 raise
-            ping.target = self._provision(ping)
-            self._post(ping, deadline)
+            if not self._provision(ping):
+                # Creating the check may take a while (a lock, API calls): a fresh deadline.
+                self._post(ping, time.monotonic() + self.deadline)
 
     def _post(self, ping: _Ping, deadline: float) -> Response:
-        url = self._url(ping)
-        attempt = 0
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                if remaining <= 0:
-                    raise TransportError(f"{ping.describe()}: no time left within the deadline")
-                resp = self._transport.request(
-                    "POST",
-                    url,
-                    body=cut_body(ping.body, self.body_limit),
-                    timeout=min(self.timeout, remaining),
-                )
-                self._learn(resp)
-                error = self._error(resp, ping)
-                if error is None:
-                    return resp
-                raise error
-            except HcctlError as exc:
-                delay = self._retry_delay(exc, attempt, deadline)
-                if delay is None:
-                    raise
-            time.sleep(delay)
-            attempt += 1
+        return self._post_sync(ping, deadline)
 
     def _sender_for(self) -> Any:
         if self._sender is None:
@@ -528,6 +572,7 @@ class AsyncPingClient(_PingBase):
         super().__init__(ping_url, **options)
         self._client = client
         self._transport: AsyncHttpxTransport | None = None
+        self._provision_http: StdlibTransport | None = None  # pings sent while provisioning
 
     @classmethod
     def from_env(
@@ -590,7 +635,14 @@ class AsyncPingClient(_PingBase):
         decorate = _monitor(self, check)
         return decorate
 
+    def _sync_http(self) -> _SyncTransport:
+        if self._provision_http is None:
+            self._provision_http = StdlibTransport()
+        return self._provision_http
+
     async def aclose(self) -> None:
+        if self._provision_http is not None:
+            self._provision_http.close()
         if self._transport is not None:
             await self._transport.aclose()
             self._transport = None
@@ -609,8 +661,8 @@ class AsyncPingClient(_PingBase):
         except NotFound:
             if not self.auto_provision:
                 raise
-            ping.target = await asyncio.to_thread(self._provision, ping)
-            await self._post(ping, deadline)
+            if not await asyncio.to_thread(self._provision, ping):
+                await self._post(ping, time.monotonic() + self.deadline)
 
     async def _post(self, ping: _Ping, deadline: float) -> Response:
         import asyncio

@@ -30,11 +30,18 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from hcctl.envfile import EnvLine, read_lines
+from hcctl.envfile import EnvLine, read_env, read_lines
 from hcctl.errors import SpecError, SpecProblem
 from hcctl.spec import Spec, load_spec
 
-__all__ = ["DEFAULT_API_URL", "Settings", "derive_ping_url", "normalize_api_url", "redact_url"]
+__all__ = [
+    "DEFAULT_API_URL",
+    "Settings",
+    "derive_ping_url",
+    "normalize_api_url",
+    "redact_url",
+    "validate",
+]
 
 DEFAULT_API_URL = "http://localhost:8000/api/v3/"
 HOSTED_PING_URL = "https://hc-ping.com/"
@@ -53,6 +60,16 @@ _NAMES = {
     "db_url": ("HC_DB_URL",),
     "django_cmd": ("HC_DJANGO_CMD",),
     "auto_provision": ("HC_AUTO_PROVISION", "HEALTHCHECKS_AUTO_PROVISION"),
+}
+_FLAGS = {
+    "api_url": "--api-url",
+    "api_key": "--api-key",
+    "ping_url": "--ping-url",
+    "ping_key": "--ping-key",
+    "spec_path": "--spec",
+    "db_url": "--db-url",
+    "django_cmd": "--django-cmd",
+    "auto_provision": "--auto-provision",
 }
 _SECRETS = ("HC_API_KEY", "HEALTHCHECKS_API_KEY", "HC_PING_KEY")
 
@@ -93,6 +110,7 @@ def derive_ping_url(api_url: str) -> str:
 class _Found:
     value: str
     source: str  # "command line", "environment" or a file's path
+    name: str = ""  # the variable it was read from
     line: int | None = None
 
 
@@ -103,7 +121,7 @@ def _from_file(path: Path) -> dict[str, _Found]:
     except SpecError:
         return {}
     return {
-        line.name: _Found(line.value, str(path), line.number)
+        line.name: _Found(line.value, str(path), line.name, line.number)
         for line in lines
         if line.name and line.value
     }
@@ -183,7 +201,10 @@ class Settings:
             "auto_provision": None if auto_provision is None else str(auto_provision).lower(),
         }
         resolver = _Resolver(cwd or Path(), os.environ if environ is None else environ)
-        return resolver.resolve(flags, env_file)
+        settings = resolver.resolve(flags, env_file)
+        if resolver.problems:
+            raise SpecError(resolver.problems)
+        return settings
 
 
 class _Resolver:
@@ -207,7 +228,7 @@ class _Resolver:
 
     def find(self, setting: str, flag: str | None) -> _Found | None:
         if flag is not None:
-            return _Found(flag, "command line")
+            return _Found(flag, "command line", _FLAGS[setting])
         for source in self.sources:
             for name in _NAMES[setting]:
                 if name in source:
@@ -215,18 +236,20 @@ class _Resolver:
         return None
 
     def resolve(self, flags: dict[str, str | None], env_flag: Path | str | None) -> Settings:
-        env_file = self._env_file(env_flag, flags["spec_path"])
+        env_file = self._env_file(env_flag, flags.get("spec_path"))
         self.env_file = env_file
         local = env_file.with_name(env_file.name + ".local")
         environment = {
-            name: _Found(value, "environment") for name, value in self.environ.items() if value
+            name: _Found(value, "environment", name)
+            for name, value in self.environ.items()
+            if value
         }
         committed = _from_file(env_file)
         self.sources = [environment, _from_file(local), committed]
-        found = {name: self.find(name, flag) for name, flag in flags.items()}
-        api_url = self._url(found["api_url"], "HC_API_URL") or DEFAULT_API_URL
-        ping = self._url(found["ping_url"], "HC_PING_URL")
-        settings = Settings(
+        found = {name: self.find(name, flags.get(name)) for name in _NAMES}
+        api_url = self._url(found["api_url"]) or DEFAULT_API_URL
+        ping = self._url(found["ping_url"])
+        return Settings(
             api_url=normalize_api_url(api_url),
             api_key=self._value(found["api_key"]),
             ping_url=_with_slash(ping) if ping else derive_ping_url(normalize_api_url(api_url)),
@@ -235,34 +258,31 @@ class _Resolver:
             env_file=env_file,
             db_url=self._value(found["db_url"]),
             django_cmd=self._value(found["django_cmd"]),
-            auto_provision=self._bool(found["auto_provision"], "HC_AUTO_PROVISION"),
+            auto_provision=self._bool(found["auto_provision"]),
             warnings=_secret_warnings(committed, local),
         )
-        if self.problems:
-            raise SpecError(self.problems)
-        return settings
 
     @staticmethod
     def _value(found: _Found | None) -> str | None:
         return found.value if found is not None else None
 
-    def _url(self, found: _Found | None, name: str) -> str | None:
+    def _url(self, found: _Found | None) -> str | None:
         if found is None:
             return None
         parts = urlsplit(found.value.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             message = f"{redact_url(found.value)!r} is not an http:// or https:// URL"
-            self.problems.append(SpecProblem(found.source, name, message, found.line))
+            self.problems.append(SpecProblem(found.source, found.name, message, found.line))
             return None
         return found.value.strip()
 
-    def _bool(self, found: _Found | None, name: str) -> bool:
+    def _bool(self, found: _Found | None) -> bool:
         if found is None:
             return True
         text = found.value.strip().lower()
         if text not in _TRUE | _FALSE:
             message = f"{found.value!r} is not true or false (also accepted: 1/0, yes/no, on/off)"
-            self.problems.append(SpecProblem(found.source, name, message, found.line))
+            self.problems.append(SpecProblem(found.source, found.name, message, found.line))
             return True
         return text in _TRUE
 
@@ -270,7 +290,7 @@ class _Resolver:
         if found is not None:
             return self.path(found.value)
         default = self.env_file.parent / "healthchecks.toml"
-        return default if default.exists() else None
+        return default if default.exists() or default.is_symlink() else None
 
 
 def _with_slash(url: str) -> str:
@@ -290,3 +310,34 @@ def _secret_warnings(committed: dict[str, _Found], local: Path) -> tuple[str, ..
         for name, found in committed.items()
         if _is_secret(name, found.value)
     )
+
+
+def validate(
+    *,
+    spec_path: Path | str | None = None,
+    env_file: Path | str | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Spec:
+    """What `hcctl validate` does: settings and spec together, offline, writing nothing.
+
+    Returns the Spec, its warnings joined by the settings' own; raises SpecError with every
+    problem of the settings and of both files at once, in file order.
+    """
+    resolver = _Resolver(cwd or Path(), os.environ if environ is None else environ)
+    settings = resolver.resolve(
+        {"spec_path": None if spec_path is None else str(spec_path)}, env_file
+    )
+    problems = list(resolver.problems)
+    try:
+        read_env(settings.local_file)  # its settings were read leniently: report its flaws
+    except SpecError as exc:
+        problems += exc.problems
+    try:
+        spec = settings.load_spec()
+    except SpecError as exc:
+        problems += exc.problems
+    if problems:
+        rank = {str(settings.spec_path): 0, str(settings.env_file): 1}
+        raise SpecError(sorted(problems, key=lambda p: (rank.get(p.file, 2), p.line or 0)))
+    return spec

@@ -17,12 +17,20 @@ from pathlib import Path
 from typing import Any, cast
 
 from hcctl import _rules
-from hcctl._rules import ALIASES, CHECK_FIELDS, IDENTITY_FIELDS, Invalid, check_key, show
+from hcctl._rules import (
+    ALIASES,
+    CHECK_FIELDS,
+    IDENTITY_FIELDS,
+    Invalid,
+    check_key,
+    normalize_uuid,
+    show,
+)
 from hcctl._tomllines import TomlLines, format_path
 from hcctl.envfile import parse_env, read_text
 from hcctl.errors import SpecError, SpecProblem
 
-__all__ = ["CheckSpec", "Spec", "default_env", "key_of_env", "load_spec"]
+__all__ = ["CheckSpec", "Spec", "default_env", "key_of_env", "load_spec", "normalize_uuid"]
 
 # The API's field names that a CheckSpec manages, in the order they are shown to users.
 MANAGED_FIELDS = (
@@ -135,7 +143,7 @@ class Spec:
         found = self._by_key.get(ref)
         if found is not None:
             return found
-        uuid = _rules.normalize_uuid(ref)
+        uuid = normalize_uuid(ref)
         for check in self.checks:
             if (uuid is not None and check.uuid == uuid) or check.slug == ref:
                 return check
@@ -149,6 +157,16 @@ ENV_FILE = ".env.healthchecks"
 ENV_PREFIX = "HC_CHECK_"
 _TOP_LEVEL = ("defaults", "checks")
 _TOML_WHERE = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+# tomllib's messages for the usual mistakes, in plainer words.
+_PLAIN_TOML_ERRORS = {
+    "Illegal character '\\n'": "a string is not closed on its line",
+    "Expected newline or end of document after a statement": (
+        'unexpected text after a value (text values need quotes, like "5m")'
+    ),
+    "Invalid value": "a value is missing or malformed",
+    "Unterminated string": "a string is never closed",
+}
 
 Loc = tuple[str, str, "int | None"]  # file, dotted path, line
 
@@ -263,11 +281,11 @@ class _Loader:
             return None
 
     def read_toml(self, path: Path) -> dict[str, object] | None:
-        if not path.exists() and not path.is_symlink():
-            self.add((str(path), "", None), "does not exist")
-            return None
+        problems = len(self.problems)
         text = self._read(path)
         if text is None:
+            if len(self.problems) == problems:  # missing, or a link to nothing
+                self.add((str(path), "", None), "does not exist")
             return None
         text = text.removeprefix("\ufeff")
         self.lines = TomlLines(text)
@@ -290,9 +308,9 @@ class _Loader:
             path = tuple(str(part) for part in ast.literal_eval(declared.group(1)))
             self.add((self.spec_file, format_path(path), line), "is declared twice")
         else:
+            plain = _PLAIN_TOML_ERRORS.get(reason, _first_lower(reason))
             at_column = f" (column {column})" if column else ""
-            message = f"is not valid TOML: {_first_lower(reason)}{at_column}"
-            self.add((self.spec_file, "", line), message)
+            self.add((self.spec_file, "", line), f"is not valid TOML: {plain}{at_column}")
 
     def read_env(self, path: Path) -> _EnvFile | None:
         text = self._read(path)
@@ -453,6 +471,9 @@ class _Loader:
             loc: Loc = (env.file if env else "", var.name, var.line)
             key = key_of_env(var.name)
             reason = check_key(key)
+            if not key:
+                self.add(loc, f"names no check: write the check's key after {ENV_PREFIX}")
+                continue
             if reason:
                 self.add(loc, f"gives the check key {show(key)}, which {reason}")
                 continue
@@ -474,26 +495,29 @@ class _Loader:
 
     def unique(self, drafts: list[_Draft]) -> None:
         """Keys, variables, slugs, names and UUIDs must each belong to one check."""
-        for name, label in (
-            ("key", "key"),
-            ("env", "variable"),
-            ("slug", "slug"),
-            ("name", "name"),
-            ("uuid", "UUID"),
-        ):
-            seen: dict[object, _Draft] = {}
-            for draft in drafts:
-                value = draft.value(name)
-                if value is None:
-                    continue
-                first = seen.setdefault(value, draft)
-                if first is not draft:
-                    loc = draft.loc_of(name)
-                    where = self.where(first.loc_of(name), loc)
-                    message = (
-                        f"the {label} {show(value)} is already used by {first.label} ({where})"
-                    )
-                    self.add(loc, message)
+        # A check whose key is taken is reported once: its slug and name come from that key.
+        taken = self._duplicates(drafts, "key", "key")
+        drafts = [draft for draft in drafts if draft not in taken]
+        for name, label in (("env", "variable"), ("slug", "slug"), ("name", "name")):
+            self._duplicates(drafts, name, label)
+        self._duplicates(drafts, "uuid", "UUID")
+
+    def _duplicates(self, drafts: list[_Draft], name: str, label: str) -> list[_Draft]:
+        seen: dict[object, _Draft] = {}
+        repeated = []
+        for draft in drafts:
+            value = draft.value(name)
+            if value is None:
+                continue
+            first = seen.setdefault(value, draft)
+            if first is not draft:
+                loc = draft.loc_of(name)
+                where = self.where(first.loc_of(name), loc)
+                self.add(
+                    loc, f"the {label} {show(value)} is already used by {first.label} ({where})"
+                )
+                repeated.append(draft)
+        return repeated
 
     def run(self) -> Spec:
         data = self.read_toml(self.spec_path) if self.spec_path else None
@@ -518,7 +542,7 @@ def _locate(spec_path: Path | None, env_path: Path | None) -> tuple[Path | None,
     """Fill in a path left out: the file of that name next to the other one, or here."""
     if spec_path is None:
         candidate = (env_path.parent if env_path else Path()) / SPEC_FILE
-        spec_path = candidate if candidate.exists() else None
+        spec_path = candidate if candidate.exists() or candidate.is_symlink() else None
     if env_path is None:
         env_path = (spec_path.parent if spec_path else Path()) / ENV_FILE
     return spec_path, env_path
