@@ -208,6 +208,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "hcctl-local-healthchecks"
     sys_version = ""
     timeout = 120  # idle keep-alive connections end after this
+    # Headers and body go out in two writes; with Nagle on, the body of every answer on a kept
+    # alive connection waits for the client's delayed ACK (~40 ms). Real servers set it too.
+    disable_nagle_algorithm = True
     server: _Server
 
     def finish(self) -> None:
