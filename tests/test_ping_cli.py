@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hcctl._targets import new_rid
 from hcctl.server.pytest_plugin import HealthchecksServer
 from tests.pinghelp import checks, environ, hcctl, new_check, ping_body, pings, server_env
 
@@ -107,7 +108,7 @@ def test_it_fails_when_the_server_does_not_record_the_ping(
     healthchecks_server: HealthchecksServer, tmp_path: Path
 ) -> None:
     env = server_env(healthchecks_server, ping_key=False)
-    result = hcctl("ping", "0cab08fe-03f4-48c2-a927-90493fa0b2f2", env=env, cwd=tmp_path)
+    result = hcctl("ping", new_rid(), env=env, cwd=tmp_path)  # no check has it
     assert result.returncode == 1
     assert b"does not exist on the server" in result.stderr
 
