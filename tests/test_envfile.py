@@ -279,3 +279,16 @@ def test_it_lands_updates_of_concurrent_threads(tmp_path: Path) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert read_env(path) == dict.fromkeys(names, "19")
+
+
+def test_it_removes_what_a_writer_killed_mid_write_left(tmp_path: Path) -> None:
+    path = write(tmp_path, "A=1\n")
+    (tmp_path / f".{path.name}.k1ll3d.tmp").write_text("A=half")  # named as update_env names it
+    kept = [tmp_path / f"{path.name}.local", tmp_path / "notes.tmp", tmp_path / ".other.x.tmp"]
+    for other in kept:
+        other.write_text("B=2\n")
+    update_env(path, {"A": "2"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [path.name, lock_path(path).name, *(p.name for p in kept)]
+    )
+    assert read_env(path) == {"A": "2"}

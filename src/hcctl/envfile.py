@@ -18,6 +18,7 @@ are literal; double quotes understand the escapes \\\\ \\" \\n \\r \\t. Values s
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import tempfile
@@ -270,12 +271,24 @@ def _new_file_mode(path: Path) -> int:
     return 0o600 if path.name.endswith(".local") else 0o644
 
 
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def _remove_dead_writers_files(path: Path) -> None:
+    # A writer's temporary file lives only while it holds the lock: one found by the lock's
+    # holder was left by a writer that was killed before its rename.
+    for leftover in path.parent.glob(f"{glob.escape(_temp_prefix(path))}*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -313,6 +326,7 @@ def update_env(path: Path, values: Mapping[str, str]) -> None:
         raise HcctlError(f"{path}: cannot be written: its folder does not exist")
     try:
         with FileLock(lock_path(target), timeout=LOCK_TIMEOUT):
+            _remove_dead_writers_files(target)
             text = read_text(target) or ""
             new = _apply(text, values)
             if new != text or not target.exists():
