@@ -2,101 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 
 from hcctl.api import HealthchecksApi
 from hcctl.envfile import read_env
 from hcctl.server.pytest_plugin import HealthchecksServer
-
-# Starting Python and importing hcctl takes longer than an apply, so a zygote imports it once
-# and forks a machine per command: real processes running the real CLI, started within
-# milliseconds of each other, killed at any point of their apply. The zygote has no threads,
-# which makes forking it safe.
-ZYGOTE = """
-import json, os, sys
-from hcctl.cli import cli
-for line in sys.stdin:
-    command = json.loads(line)
-    if "wait" in command:
-        _, status = os.waitpid(command["wait"], 0)
-        print(json.dumps(os.waitstatus_to_exitcode(status)), flush=True)
-        continue
-    pid = os.fork()
-    if pid == 0:
-        os.chdir(command["cwd"])
-        out = os.open(command["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(out, 1)
-        os.dup2(out, 2)
-        try:
-            cli(command["args"], prog_name="hcctl")
-        except SystemExit as exit:
-            os._exit(exit.code if isinstance(exit.code, int) else 1)
-        os._exit(0)
-    print(json.dumps(pid), flush=True)
-"""
-
-
-class Zygote:
-    """Runs `hcctl` commands as forked processes of one warm Python."""
-
-    def __init__(self, hc: HealthchecksServer, folder: Path) -> None:
-        env = {**os.environ, "HC_API_URL": hc.api_url, "HC_API_KEY": hc.api_key, "NO_COLOR": "1"}
-        self.folder = folder
-        self.count = 0
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", ZYGOTE],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def _ask(self, command: dict[str, object]) -> int:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(json.dumps(command) + "\n")
-        self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
-        assert isinstance(answer, int)
-        return answer
-
-    def start(self, cwd: Path, *args: str) -> tuple[int, Path]:
-        """Fork a machine running `hcctl ARGS` in `cwd`; its pid and its output file."""
-        self.count += 1
-        out = self.folder / f"output-{self.count}.txt"
-        return self._ask({"cwd": str(cwd), "args": list(args), "out": str(out)}), out
-
-    def wait(self, pid: int) -> int:
-        return self._ask({"wait": pid})
-
-    def run(self, cwd: Path, *args: str) -> tuple[int, str]:
-        pid, out = self.start(cwd, *args)
-        return self.wait(pid), out.read_text()
-
-    def __enter__(self) -> Zygote:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.process.communicate()  # closing stdin ends it
-
+from tests.zygote import Zygote
 
 KEYS = [f"job-{n}" for n in range(12)]
 MANY_KEYS = [f"job-{n}" for n in range(16)]
@@ -149,7 +69,7 @@ def test_eight_machines_applying_at_once_end_with_one_check_per_entry(
     folders = [tmp_path / f"machine-{n}" for n in range(8)]
     for folder in folders:
         write_spec(folder, uuids=wanted)
-    with Zygote(hc, tmp_path) as zygote:
+    with Zygote(tmp_path, hc=hc) as zygote:
         started = [zygote.start(folder, *apply_args(hc, pinned=pinned)) for folder in folders]
         for pid, out in started:
             assert zygote.wait(pid) == 0, out.read_text()
@@ -190,7 +110,7 @@ def test_applies_killed_at_random_points_converge_when_run_again(
         (folder / ".env.healthchecks").write_text(env_text)
         delete_some(hc, rng)
 
-    with Zygote(hc, tmp_path) as zygote:
+    with Zygote(tmp_path, hc=hc) as zygote:
         assert zygote.run(folder, *args)[0] == 0
         # How long a round's apply takes here and now: kills land anywhere within it.
         new_round(-1)
