@@ -61,12 +61,12 @@ def apply_args(hc: HealthchecksServer, *, pinned: bool) -> list[str]:
 
 
 @pytest.mark.parametrize("pinned", [True, False], ids=["pinned", "hosted"])
-def test_eight_machines_applying_at_once_end_with_one_check_per_entry(
+def test_ten_machines_applying_at_once_end_with_one_check_per_entry(
     healthchecks_server: HealthchecksServer, tmp_path: Path, pinned: bool
 ) -> None:
     hc = healthchecks_server
     wanted = {key: str(uuid.uuid4()) for key in KEYS} if pinned else {}
-    folders = [tmp_path / f"machine-{n}" for n in range(8)]
+    folders = [tmp_path / f"machine-{n}" for n in range(10)]
     for folder in folders:
         write_spec(folder, uuids=wanted)
     with Zygote(tmp_path, hc=hc) as zygote:

@@ -20,3 +20,23 @@ def write_env_forever(path: str) -> None:
     while True:
         update_env(Path(path), new)
         update_env(Path(path), old)
+
+
+def pin_all(db_url: str, pairs: list[list[str]], start_at: float) -> None:
+    """From `start_at` on, pin each (current, wanted) pair; print one outcome per line."""
+    import time
+
+    from hcctl.errors import UuidTaken
+    from hcctl.pinning.sql import open_sql_pinner
+
+    pinner = open_sql_pinner(db_url)
+    time.sleep(max(0.0, start_at - time.time()))
+    try:
+        for current, wanted in pairs:
+            try:
+                pinner.pin(current, wanted)
+                print("pinned", flush=True)
+            except UuidTaken:
+                print("taken", flush=True)
+    finally:
+        pinner.close()
