@@ -292,6 +292,9 @@ def test_it_asks_whether_a_url_that_answers_404_is_an_api() -> None:
         json_answer(200, {"checks": [{"name": "x"}]}),
         json_answer(200, {"checks": [{**CHECK, "grace": "long"}]}),
         json_answer(200, {"checks": [{**CHECK, "last_ping": "yesterday"}]}),
+        json_answer(200, {"checks": [{**CHECK, "uuid": "zz"}]}),
+        json_answer(200, {"checks": [{**CHECK, "name": None}]}),
+        json_answer(200, {"checks": [{**CHECK, "slug": ["a"]}]}),
     ],
 )
 def test_it_reports_malformed_answers_in_a_sentence(answer: Answer) -> None:

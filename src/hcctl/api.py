@@ -58,6 +58,22 @@ def _uuid_from_ping_url(ping_url: object) -> str | None:
     return ping_url.rstrip("/").rsplit("/", 1)[-1]
 
 
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{field} is not a string")
+    return value
+
+
+def _canonical_uuid(value: object) -> str | None:
+    # Written to the user's env file as is: a value that is no UUID must never get there.
+    if not value:
+        return None
+    try:
+        return str(uuid_module.UUID(str(value)))
+    except ValueError:
+        raise ValueError(f"uuid {str(value)[:40]!r} is not a UUID") from None
+
+
 @dataclass(frozen=True)
 class Check:
     """A check as the server describes it.
@@ -100,8 +116,8 @@ class Check:
         channels = data.get("channels")
         uuid = data.get("uuid") or _uuid_from_ping_url(data.get("ping_url"))
         return cls(
-            name=str(data["name"]),
-            slug=str(data.get("slug", "")),
+            name=_text(data["name"], "name"),
+            slug=_text(data.get("slug", ""), "slug"),
             tags=tuple(str(data.get("tags", "")).split()),
             desc=str(data.get("desc", "")),
             grace=int(data["grace"]),
@@ -123,7 +139,7 @@ class Check:
             last_ping=_parse_time(data.get("last_ping")),
             next_ping=_parse_time(data.get("next_ping")),
             last_duration=_optional_int(data.get("last_duration")),
-            uuid=str(uuid) if uuid else None,
+            uuid=_canonical_uuid(uuid),
             unique_key=str(data["unique_key"]) if "unique_key" in data else None,
             ping_url=str(data["ping_url"]) if "ping_url" in data else None,
             channels=tuple(c for c in str(channels).split(",") if c)
