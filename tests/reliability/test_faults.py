@@ -7,6 +7,7 @@ on the next run.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -19,7 +20,7 @@ import pytest
 from hcctl.api import HealthchecksApi
 from hcctl.envfile import read_env
 from hcctl.errors import HcctlError
-from hcctl.ping import PingClient
+from hcctl.ping import AsyncPingClient, PingClient
 from hcctl.server.pytest_plugin import HealthchecksServer
 from hcctl.settings import Settings
 from hcctl.sync import apply, plan
@@ -119,6 +120,16 @@ def test_a_ping_never_raises_and_gives_up_within_its_deadline(
     ):
         hc.success(check)
     assert_one_sentence(str(info.value))
+    started = time.monotonic()
+    assert asyncio.run(async_success(proxy, check, deadline=deadline)) is False
+    assert time.monotonic() - started < deadline + TIMEOUT + 5
+
+
+async def async_success(proxy: FaultProxy, check: str, *, deadline: float) -> bool:
+    url = proxy.url("/ping/")
+    options = {"timeout": TIMEOUT, "deadline": deadline, "backoff": 0.2}
+    async with AsyncPingClient(url, **options) as hc:  # type: ignore[arg-type]
+        return await hc.success(check)
 
 
 def test_a_ping_waits_as_long_as_retry_after_says(
