@@ -123,3 +123,29 @@ def test_concurrent_writers_all_land(healthchecks_server: HealthchecksServer) ->
     assert check["n_pings"] == 200
     listed = httpx.get(srv.api_url + "checks/", headers=headers).json()["checks"]
     assert len(listed) == 201
+
+
+@pytest.mark.parametrize(
+    ("framing", "sent"),
+    [
+        ("Content-Length: 40", b'{"name": "half'),
+        ("Content-Length: 40", b""),
+        ("Transfer-Encoding: chunked", b'28\r\n{"name": "half'),
+        ("Transfer-Encoding: chunked", b""),
+    ],
+)
+def test_it_ignores_a_request_whose_client_died_mid_body(
+    healthchecks_server: HealthchecksServer, framing: str, sent: bytes
+) -> None:
+    # A killed `hcctl apply` leaves exactly this: headers, part of a body, then EOF.
+    hc = healthchecks_server
+    head = (
+        f"POST /api/v3/checks/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-Key: {hc.api_key}\r\n"
+        f"Content-Type: application/json\r\n{framing}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", hc.server.port), timeout=10) as sock:
+        sock.sendall(head.encode() + sent)
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(100) == b""  # no answer: the request was never complete
+    listed = httpx.get(hc.api_url + "checks/", headers={"X-Api-Key": hc.api_key}, timeout=10)
+    assert listed.json()["checks"] == []

@@ -206,15 +206,27 @@ def _read_body(rfile: BufferedIOBase, headers: Headers) -> bytes | None:
         raise _BadRequest("bad Content-Length") from exc
     if length > MAX_BODY:
         return None
-    return rfile.read(length) if length > 0 else b""
+    return _read_exactly(rfile, length)
+
+
+def _read_exactly(rfile: BufferedIOBase, size: int) -> bytes:
+    # A client killed mid-request sends part of its body, then EOF: that request was never
+    # made, and acting on what arrived would create a check from an empty body.
+    data = rfile.read(size) if size > 0 else b""
+    if len(data) < size:
+        raise ConnectionAbortedError("the client closed the connection mid-body")
+    return data
 
 
 def _read_chunked(rfile: BufferedIOBase) -> bytes | None:
     chunks: list[bytes] = []
     total = 0
     while True:
+        line = rfile.readline(MAX_LINE)
+        if not line:
+            raise ConnectionAbortedError("the client closed the connection mid-body")
         try:
-            size = int(rfile.readline(MAX_LINE).split(b";")[0].strip() or b"0", 16)
+            size = int(line.split(b";")[0].strip() or b"0", 16)
         except ValueError as exc:
             raise _BadRequest("bad chunk size") from exc
         if size == 0:
@@ -224,7 +236,7 @@ def _read_chunked(rfile: BufferedIOBase) -> bytes | None:
         total += size
         if total > MAX_BODY:
             return None
-        chunks.append(rfile.read(size))
+        chunks.append(_read_exactly(rfile, size))
         rfile.readline(MAX_LINE)
 
 
