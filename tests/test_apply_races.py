@@ -94,15 +94,16 @@ def timeouts_on(hc: HealthchecksServer) -> Counter[int | None]:
         return Counter(c.timeout for c in api.list_checks())
 
 
+@pytest.mark.parametrize(("pinned", "rounds"), [(True, 50), (False, 25)], ids=["pinned", "hosted"])
 def test_applies_killed_at_random_points_converge_when_run_again(
-    healthchecks_server: HealthchecksServer, tmp_path: Path
+    healthchecks_server: HealthchecksServer, tmp_path: Path, pinned: bool, rounds: int
 ) -> None:
     hc, rng = healthchecks_server, random.Random(1234)
-    # Half the checks have a UUID to pin; the others get the server's, adopted.
-    wanted = {key: str(uuid.uuid4()) for key in MANY_KEYS[::2]}
+    # Pinned: half the checks have a UUID to pin; the others get the server's, adopted.
+    wanted = {key: str(uuid.uuid4()) for key in MANY_KEYS[::2]} if pinned else {}
     folder = tmp_path / "machine"
     write_spec(folder, uuids=wanted, keys=MANY_KEYS)
-    args = apply_args(hc, pinned=True)
+    args = apply_args(hc, pinned=pinned)
 
     def new_round(round_: int) -> None:
         env_text = (folder / ".env.healthchecks").read_text()
@@ -118,7 +119,7 @@ def test_applies_killed_at_random_points_converge_when_run_again(
         assert zygote.run(folder, *args)[0] == 0
         duration = time.monotonic() - started
         killed_mid_way = 0
-        for round_ in range(50):
+        for round_ in range(rounds):
             new_round(round_)
             pid, _ = zygote.start(folder, *args)
             time.sleep(rng.uniform(0.0, duration))
