@@ -15,6 +15,7 @@ from hcctl.__about__ import __version__
 TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typing's
 if TYPE_CHECKING:
     from hcctl.api import Channel, Check, HealthchecksApi
+    from hcctl.apply import ApplyResult, Outcome
     from hcctl.durations import format_duration, parse_duration
     from hcctl.envfile import read_env, update_env
     from hcctl.errors import (
@@ -31,71 +32,114 @@ if TYPE_CHECKING:
         TransportError,
         UuidTaken,
     )
+    from hcctl.export import ExportResult, export
     from hcctl.ping import AsyncPingClient, Job, PingClient
     from hcctl.pinning import open_pinner
+    from hcctl.plan import Plan, PlanConflict
     from hcctl.settings import Settings
     from hcctl.spec import CheckSpec, Spec, load_spec
+    from hcctl.sync import (
+        PruneResult,
+        StatusRow,
+        VerifyProblem,
+        VerifyResult,
+        apply,
+        plan,
+        prune,
+        status,
+        verify,
+    )
 
 __all__ = [
     "ApiError",
+    "ApplyResult",
     "AsyncPingClient",
     "AuthError",
     "Channel",
     "Check",
     "CheckSpec",
     "Conflict",
+    "ExportResult",
     "HcctlError",
     "HealthchecksApi",
     "Job",
     "NotFound",
+    "Outcome",
     "PinError",
     "PingClient",
+    "Plan",
+    "PlanConflict",
+    "PruneResult",
     "RateLimited",
     "ServerError",
     "Settings",
     "Spec",
     "SpecError",
     "SpecProblem",
+    "StatusRow",
     "TransportError",
     "UuidTaken",
+    "VerifyProblem",
+    "VerifyResult",
     "__version__",
+    "apply",
+    "export",
     "format_duration",
     "load_spec",
     "open_pinner",
     "parse_duration",
+    "plan",
+    "prune",
     "read_env",
+    "status",
     "update_env",
+    "verify",
 ]
 
 # Where each public name lives.
 _SOURCES = {
     "ApiError": "hcctl.errors",
+    "ApplyResult": "hcctl.apply",
     "AsyncPingClient": "hcctl.ping",
     "AuthError": "hcctl.errors",
     "Channel": "hcctl.api",
     "Check": "hcctl.api",
     "CheckSpec": "hcctl.spec",
     "Conflict": "hcctl.errors",
+    "ExportResult": "hcctl.export",
     "HcctlError": "hcctl.errors",
     "HealthchecksApi": "hcctl.api",
     "Job": "hcctl.ping",
     "NotFound": "hcctl.errors",
+    "Outcome": "hcctl.apply",
     "PinError": "hcctl.errors",
     "PingClient": "hcctl.ping",
+    "Plan": "hcctl.plan",
+    "PlanConflict": "hcctl.plan",
+    "PruneResult": "hcctl.sync",
     "RateLimited": "hcctl.errors",
     "ServerError": "hcctl.errors",
     "Settings": "hcctl.settings",
     "Spec": "hcctl.spec",
     "SpecError": "hcctl.errors",
     "SpecProblem": "hcctl.errors",
+    "StatusRow": "hcctl.sync",
     "TransportError": "hcctl.errors",
     "UuidTaken": "hcctl.errors",
+    "VerifyProblem": "hcctl.sync",
+    "VerifyResult": "hcctl.sync",
+    "apply": "hcctl.sync",
+    "export": "hcctl.export",
     "format_duration": "hcctl.durations",
     "load_spec": "hcctl.spec",
     "open_pinner": "hcctl.pinning",
     "parse_duration": "hcctl.durations",
+    "plan": "hcctl.sync",
+    "prune": "hcctl.sync",
     "read_env": "hcctl.envfile",
+    "status": "hcctl.sync",
     "update_env": "hcctl.envfile",
+    "verify": "hcctl.sync",
 }
 
 

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import Progress, TaskID
 
+from hcctl import sync
 from hcctl.__about__ import __version__
+from hcctl.api import Check
+from hcctl.apply import Outcome
 from hcctl.errors import HcctlError, SpecError
+from hcctl.export import export as export_checks
+from hcctl.report import (
+    apply_json,
+    check_json,
+    plan_json,
+    render_apply,
+    render_checks,
+    render_plan,
+    render_verify,
+    status_json,
+    status_table,
+    verify_json,
+)
+from hcctl.settings import Settings
 from hcctl.settings import validate as validate_files
 from hcctl.spec import Spec
 
@@ -142,6 +163,245 @@ def serve(
 
 
 # --- sync: plan, apply, prune, export, verify, status -----------------------------------------
+
+
+_SPEC_OPTION = click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The check definitions [env HC_SPEC; default: healthchecks.toml if present].",
+)
+_ENV_OPTION = click.option(
+    "--env-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks].",
+)
+_API_OPTION = click.option(
+    "--api-url", help="The Management API [env HC_API_URL; default: http://localhost:8000/api/v3/]."
+)
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
+def _server_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--spec, --env-file and --api-url; the API key comes from HC_API_KEY or the .local file."""
+    return _SPEC_OPTION(_ENV_OPTION(_API_OPTION(command)))
+
+
+def _pinning_options(command: Callable[..., None]) -> Callable[..., None]:
+    db_url = click.option(
+        "--db-url",
+        help="Pin UUIDs in the server's database: sqlite:///path, postgresql://..., "
+        "mysql://... [env HC_DB_URL].",
+    )
+    django_cmd = click.option(
+        "--django-cmd",
+        help="Pin UUIDs through the server's manage.py, e.g. "
+        '"docker compose exec -T web /opt/healthchecks/manage.py" [env HC_DJANGO_CMD].',
+    )
+    return db_url(django_cmd(command))
+
+
+def _settings(**flags: Any) -> Settings:
+    return Settings.load(**{k: v for k, v in flags.items() if v is not None})
+
+
+def _console() -> Console:
+    # soft_wrap: a long line stays one line in a pipe or a narrow terminal, as with plain echo.
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _fail(exc: HcctlError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _is_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@cli.command()
+@_server_options
+@_pinning_options
+@click.option("--force-recreate", is_flag=True, help="Plan to resend every field of every check.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there is something to do (0: nothing, 1: error).",
+)
+@_JSON_OPTION
+def plan(detailed_exitcode: bool, as_json: bool, force_recreate: bool, **flags: Any) -> None:
+    """Show what apply would change (a read-only API key is enough)."""
+    try:
+        settings = _settings(**flags)
+        result = sync.plan(settings=settings, force_recreate=force_recreate)
+    except HcctlError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(plan_json(result))
+    else:
+        _console().print(render_plan(result, env_name=str(settings.env_file)), end="")
+    if result.conflicts:
+        raise click.ClickException("the plan has conflicts: apply will refuse it")
+    if detailed_exitcode and result.has_changes:
+        sys.exit(2)
+
+
+class _ProgressBar:
+    """A progress bar on a terminal for more than a few checks; nothing otherwise."""
+
+    MIN_TOTAL = 5
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def start(self, total: int) -> None:
+        if self.enabled and total > self.MIN_TOTAL:
+            self.bar = Progress(transient=True)
+            self.task = self.bar.add_task("Applying", total=total)
+            self.bar.start()
+
+    def advance(self, outcome: Outcome) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, advance=1, description=f"Applying {outcome.key}")
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@cli.command()
+@_server_options
+@_pinning_options
+@click.option(
+    "--force-recreate",
+    is_flag=True,
+    help="Resend every field of every managed check (UUIDs are kept).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=4,
+    show_default=True,
+    help="Checks changed at the same time.",
+)
+@_JSON_OPTION
+def apply(force_recreate: bool, concurrency: int, as_json: bool, **flags: Any) -> None:
+    """Create, update and pin checks until the server matches the spec; never deletes."""
+    progress = _ProgressBar(enabled=not as_json and sys.stdout.isatty())
+    try:
+        settings = _settings(**flags)
+        result = sync.apply(
+            settings=settings,
+            force_recreate=force_recreate,
+            concurrency=concurrency,
+            progress=progress,
+        )
+    except HcctlError as exc:
+        raise _fail(exc) from exc
+    finally:
+        progress.stop()
+    if as_json:
+        _echo_json(apply_json(result))
+    else:
+        _console().print(render_apply(result), end="")
+
+
+@cli.command()
+@_server_options
+@click.option("--unmanaged", is_flag=True, help="Also delete every check the spec does not hold.")
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
+@_JSON_OPTION
+def prune(unmanaged: bool, yes: bool, as_json: bool, **flags: Any) -> None:
+    """Delete duplicates of managed checks (with --unmanaged, every check not in the spec)."""
+    console = _console()
+
+    def confirm(checks: Sequence[Check]) -> bool:
+        if not as_json:
+            console.print(f"{len(checks)} check{'s' * (len(checks) != 1)} to delete:")
+            console.print(render_checks(checks), end="")
+        if yes:
+            return True
+        if not _is_terminal() or as_json:
+            raise click.ClickException("refusing to delete without --yes when not on a terminal")
+        return click.confirm("Delete them?", default=False)
+
+    try:
+        result = sync.prune(settings=_settings(**flags), unmanaged=unmanaged, confirm=confirm)
+    except HcctlError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(
+            {
+                "candidates": [check_json(c) for c in result.candidates],
+                "deleted": [check_json(c) for c in result.deleted],
+            }
+        )
+    elif not result.candidates:
+        console.print("Nothing to prune.")
+    else:
+        console.print(f"Deleted {len(result.deleted)} of {len(result.candidates)}.")
+
+
+@cli.command()
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Where to write healthchecks.toml and .env.healthchecks.",
+)
+@click.option("--tag", "tags", multiple=True, help="Only checks with this tag (repeatable: all).")
+@click.option("--force", is_flag=True, help="Overwrite the files if they exist.")
+@_API_OPTION
+def export(output_dir: Path, tags: tuple[str, ...], force: bool, api_url: str | None) -> None:
+    """Write the server's checks as healthchecks.toml and .env.healthchecks."""
+    try:
+        result = export_checks(
+            settings=_settings(api_url=api_url), output_dir=output_dir, tags=tags, force=force
+        )
+    except HcctlError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{result.count} checks written to {result.spec_path} and {result.env_path}")
+    if result.skipped:
+        click.echo(f"{len(result.skipped)} duplicates left out (hcctl plan lists them)")
+
+
+@cli.command()
+@_server_options
+@click.option("--ping", is_flag=True, help="Also send each check a /log ping and expect 200.")
+@_JSON_OPTION
+def verify(ping: bool, as_json: bool, **flags: Any) -> None:
+    """Check that every spec check exists with its UUID and fields; exit 1 if not."""
+    try:
+        result = sync.verify(settings=_settings(**flags), ping=ping)
+    except HcctlError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(verify_json(result))
+    else:
+        _console().print(render_verify(result), end="")
+    if not result.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@_server_options
+@_JSON_OPTION
+def status(as_json: bool, **flags: Any) -> None:
+    """Show every spec check's status, last ping and schedule."""
+    try:
+        rows = sync.status(settings=_settings(**flags))
+    except HcctlError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(status_json(rows))
+    else:
+        _console().print(status_table(rows))
 
 
 # --- pings: ping, run -------------------------------------------------------------------------
