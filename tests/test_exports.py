@@ -74,3 +74,14 @@ def test_every_public_name_has_a_lazy_source() -> None:
 
 def test_it_raises_attribute_error_for_unknown_names() -> None:
     assert not hasattr(hcctl, "no_such_name")
+
+
+def test_public_names_win_over_submodules_of_the_same_name() -> None:
+    code = (
+        "import hcctl.apply, hcctl.export, hcctl.plan, hcctl\n"
+        "import types\n"
+        "print([isinstance(getattr(hcctl, n), types.ModuleType) "
+        "for n in ('apply', 'export', 'plan')])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[False, False, False]"

@@ -10,6 +10,9 @@ To export a name: add it to `__all__`, to `_SOURCES` and to the TYPE_CHECKING im
 
 from __future__ import annotations
 
+import sys
+import types
+
 from hcctl.__about__ import __version__
 
 TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typing's
@@ -156,3 +159,20 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """This package's module type: a public name beats a submodule of the same name.
+
+    Importing the submodule hcctl.apply sets the package attribute `apply` to that module,
+    which would hide the function `hcctl.apply` (from hcctl.sync) once loaded, or not,
+    depending on what was imported first. Eager imports used to settle it; lazily, this does.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _SOURCES and isinstance(value, types.ModuleType):
+            return  # `__getattr__` resolves the public name when it is asked for
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
