@@ -75,6 +75,7 @@ class HttpServer(socketserver.ThreadingTCPServer):
         self.router = router
         self.on_finish = on_finish
         self.connections: set[socket.socket] = set()
+        self.handlers: set[threading.Thread] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, _Connection)
 
@@ -83,18 +84,31 @@ class HttpServer(socketserver.ThreadingTCPServer):
             self.connections.add(request)
         super().process_request(request, client_address)
 
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.handlers.add(threading.current_thread())
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.handlers.discard(threading.current_thread())
+
     def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
             self.connections.discard(request)
         super().shutdown_request(request)
 
-    def close_connections(self) -> None:
-        """Cut every open keep-alive connection, as a stopped server would."""
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """Cut every open keep-alive connection, as a stopped server would, and wait (up to
+        `timeout`) for the requests being answered to finish."""
         with self.connections_lock:
-            connections = list(self.connections)
+            connections, handlers = list(self.connections), list(self.handlers)
         for conn in connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for thread in handlers:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class _Connection(socketserver.StreamRequestHandler):
