@@ -323,6 +323,17 @@ def test_it_checks_the_database_before_creating_anything(
     assert_nothing_created(healthchecks_server)
 
 
+def test_it_keeps_a_database_password_out_of_its_messages(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    folder = project(tmp_path)
+    db_url = "postgresql://hc:s3cret-pw@127.0.0.1:1/hc"
+    with pytest.raises(PinError) as error:
+        hcctl.apply(settings=settings(healthchecks_server, folder, db_url=db_url))
+    assert "s3cret-pw" not in str(error.value)
+    assert_nothing_created(healthchecks_server)
+
+
 def test_it_leaves_nothing_behind_when_the_uuid_belongs_to_another_project(
     healthchecks_server: HealthchecksServer, tmp_path: Path
 ) -> None:
