@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import hcctl
 
 
@@ -11,6 +14,7 @@ def test_public_names() -> None:
     assert hcctl.__all__ == [
         "ApiError",
         "ApplyResult",
+        "AsyncPingClient",
         "AuthError",
         "Channel",
         "Check",
@@ -19,9 +23,11 @@ def test_public_names() -> None:
         "ExportResult",
         "HcctlError",
         "HealthchecksApi",
+        "Job",
         "NotFound",
         "Outcome",
         "PinError",
+        "PingClient",
         "Plan",
         "PlanConflict",
         "PruneResult",
@@ -50,3 +56,30 @@ def test_public_names() -> None:
         "update_env",
         "verify",
     ]
+
+
+def test_it_imports_nothing_heavy_eagerly() -> None:
+    code = (
+        "import sys, hcctl; "
+        "print(sorted(m for m in ('click', 'httpx', 'rich', 'hcctl.spec', 'hcctl.ping') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_public_name_has_a_lazy_source() -> None:
+    assert sorted([*hcctl._SOURCES, "__version__"]) == hcctl.__all__
+
+
+def test_it_raises_attribute_error_for_unknown_names() -> None:
+    assert not hasattr(hcctl, "no_such_name")
+
+
+def test_functions_named_like_submodules_stay_functions() -> None:
+    code = (
+        "import hcctl.plan, hcctl.apply, hcctl.export, hcctl, inspect; "
+        "print(all(inspect.isfunction(f) for f in (hcctl.plan, hcctl.apply, hcctl.export)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -405,6 +405,95 @@ def status(as_json: bool, **flags: Any) -> None:
 
 
 # --- pings: ping, run -------------------------------------------------------------------------
+# `hcctl ping` normally never reaches this module: hcctl.__main__ answers it without importing
+# click (startup time). This command is the reference it falls back to for help and errors.
+
+
+@cli.command("ping")
+@click.argument("check")
+@click.argument("kind", required=False, default="success")
+@click.option("--rid", metavar="UUID", help="Run id pairing a start ping with its end ping.")
+@click.option(
+    "--body-file",
+    metavar="FILE",
+    help="Send this file's content as the body ('-' reads standard input).",
+)
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Create the check if missing, with ?create=1 on its slug URL (needs HC_PING_KEY).",
+)
+def ping_command(
+    check: str, kind: str, rid: str | None, body_file: str | None, create: bool
+) -> None:
+    """Send one ping to CHECK: a spec key, a UUID or a slug.
+
+    KIND is success (the default), start, fail, log or an exit status 0-255. Exits 0 when the
+    server recorded the ping; otherwise prints the reason and exits 1. A check of the spec that
+    is missing on the server is created first (auto-provisioning).
+    """
+    from hcctl.ping import send_ping
+
+    try:
+        send_ping(check, kind, body_file=body_file, rid=rid, create=create)
+    except HcctlError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    from hcctl.durations import parse_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+# Options may follow CHECK; everything after `--` is the command, untouched.
+@cli.command("run", context_settings={"ignore_unknown_options": True})
+@click.argument("check")
+@click.option("--no-start", is_flag=True, help="Send no start ping (no run time measured).")
+@click.option(
+    "--timeout",
+    metavar="DURATION",
+    callback=_duration,
+    help='Stop the command after this long ("90s", "5m", "2h"): SIGTERM, SIGKILL 10s later; '
+    "sends a fail ping and exits 124.",
+)
+@click.option(
+    "--tail",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    metavar="BYTES",
+    help="Bytes of the command's output kept for the ping body (the server's limit cuts further).",
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run_command(
+    check: str, no_start: bool, timeout: int | None, tail: int, command: tuple[str, ...]
+) -> None:
+    """Run COMMAND between a start ping and an exit-status ping carrying its output's tail.
+
+    Output passes through untouched; hcctl exits with the command's status (128+N when killed
+    by signal N, 127 when it cannot be started). SIGINT and SIGTERM are forwarded to it. A
+    failed ping is reported on stderr and never changes the outcome.
+
+        hcctl run backup --timeout 2h -- pg_dump -f /backups/db.sql mydb
+    """
+    import logging
+
+    from hcctl.runner import run_check
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("hcctl.ping").addHandler(handler)
+    try:
+        code = run_check(check, command, start=not no_start, timeout=timeout, tail=tail)
+    except HcctlError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.exit(code)
 
 
 def main() -> None:
