@@ -314,8 +314,10 @@ def _unique(problems: list[VerifyProblem]) -> list[VerifyProblem]:
 
 def _problem(action: Action) -> VerifyProblem:
     if isinstance(action, Create):
-        wanted = action.spec.uuid or "(no UUID)"
-        return VerifyProblem(action.key, f"is missing: no check has its UUID {wanted} or slug")
+        spec = action.spec
+        found_by = f"its UUID {spec.uuid}, " if spec.uuid else ""
+        message = f"is missing: no check has {found_by}its slug {spec.slug!r} or its name"
+        return VerifyProblem(action.key, message)
     if isinstance(action, Pin | Adopt):
         found = action.check.uuid or "another UUID"
         return VerifyProblem(action.key, f"exists with {found}, not the UUID of the spec")
