@@ -387,3 +387,16 @@ def test_checks_in_code_apply_like_files(
     env = read_env(tmp_path / ".env.healthchecks")
     assert uuidlib.UUID(env["HC_CHECK_REDIS"])
     assert hcctl.plan(spec=spec, settings=options).has_changes is False
+
+
+def test_the_seeds_env_file_alone_is_a_spec_that_applies(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    (tmp_path / ".env.healthchecks").write_text(
+        f"# Check IDs (à conserver entre machines)\nHC_CHECK_API={U_API}\n"
+        f"HC_CHECK_CELERY_BEAT={U_BEAT}\n"
+    )
+    result = hcctl.apply(settings=settings(healthchecks_server, tmp_path))
+    assert done(result) == [("api", "created"), ("celery-beat", "created")]
+    checks = server_checks(healthchecks_server)
+    assert (checks["api"].uuid, checks["celery-beat"].uuid) == (U_API, U_BEAT)
