@@ -26,7 +26,7 @@ from hcctl.apply import READ_ONLY, ApplyResult, Outcome, apply_plan
 from hcctl.durations import format_duration
 from hcctl.envfile import read_env
 from hcctl.errors import AuthError, NotFound, SpecError, SpecProblem, TransportError
-from hcctl.pinning import open_pinner
+from hcctl.pinning import Pinner, open_pinner
 from hcctl.plan import Action, Adopt, Clash, Create, Pin, Plan, PlanConflict, Update, diff
 from hcctl.report import format_value
 from hcctl.settings import Settings
@@ -184,12 +184,9 @@ def apply(
             raise PlanConflict(the_plan.conflicts)
         if not the_plan.changes:
             return ApplyResult(the_plan, (), {}, env_path)
-        if progress is not None:
-            progress.start(len({a.key for a in the_plan.changes}))
-        pinner = None
-        if _pins(the_plan):
-            pinner = open_pinner(db_url=settings.db_url, django_cmd=settings.django_cmd)
-        try:
+        with _pinner_for(the_plan, settings) as pinner:
+            if progress is not None:
+                progress.start(len({a.key for a in the_plan.changes}))
             return apply_plan(
                 the_plan,
                 api=client,
@@ -199,9 +196,20 @@ def apply(
                 concurrency=concurrency,
                 on_outcome=progress.advance if progress is not None else None,
             )
-        finally:
-            if pinner is not None:
-                pinner.close()
+
+
+@contextmanager
+def _pinner_for(plan: Plan, settings: Settings) -> Iterator[Pinner | None]:
+    """The pinner, opened (and the database checked) only when the plan pins something."""
+    if not _pins(plan):
+        yield None
+        return
+    pinner = open_pinner(db_url=settings.db_url, django_cmd=settings.django_cmd)
+    try:
+        yield pinner
+    finally:
+        if pinner is not None:
+            pinner.close()
 
 
 # --- prune -----------------------------------------------------------------------------------
