@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 import uuid as uuidlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -400,3 +402,19 @@ def test_the_seeds_env_file_alone_is_a_spec_that_applies(
     assert done(result) == [("api", "created"), ("celery-beat", "created")]
     checks = server_checks(healthchecks_server)
     assert (checks["api"].uuid, checks["celery-beat"].uuid) == (U_API, U_BEAT)
+
+
+def test_it_pins_through_the_servers_django_too(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    standin = Path(__file__).parent / "django_standin" / "manage.py"
+    words = ["env", f"HCCTL_STANDIN_DB={healthchecks_server.db_path}", sys.executable, str(standin)]
+    folder = project(tmp_path)
+    options = settings(healthchecks_server, folder, pinned=False, django_cmd=shlex.join(words))
+    result = hcctl.apply(settings=options)
+    assert [o.detail for o in result.outcomes] == ["pinned"] * 3
+    assert {c.uuid for c in server_checks(healthchecks_server).values()} == {
+        U_API,
+        U_BEAT,
+        U_BACKUP,
+    }
