@@ -11,6 +11,8 @@ def test_public_names() -> None:
     assert hcctl.__all__ == [
         "ApiError",
         "AuthError",
+        "BootstrapError",
+        "BootstrapResult",
         "Channel",
         "Check",
         "CheckSpec",
@@ -28,6 +30,7 @@ def test_public_names() -> None:
         "TransportError",
         "UuidTaken",
         "__version__",
+        "bootstrap",
         "format_duration",
         "load_spec",
         "open_pinner",

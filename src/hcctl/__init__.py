@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from hcctl.__about__ import __version__
 from hcctl.api import Channel, Check, HealthchecksApi
+from hcctl.bootstrap import BootstrapResult, bootstrap
 from hcctl.durations import format_duration, parse_duration
 from hcctl.envfile import read_env, update_env
 from hcctl.errors import (
     ApiError,
     AuthError,
+    BootstrapError,
     Conflict,
     HcctlError,
     NotFound,
@@ -31,6 +33,8 @@ from hcctl.spec import CheckSpec, Spec, load_spec
 __all__ = [
     "ApiError",
     "AuthError",
+    "BootstrapError",
+    "BootstrapResult",
     "Channel",
     "Check",
     "CheckSpec",
@@ -48,6 +52,7 @@ __all__ = [
     "TransportError",
     "UuidTaken",
     "__version__",
+    "bootstrap",
     "format_duration",
     "load_spec",
     "open_pinner",

@@ -13,15 +13,18 @@ server's ORM (`hc.api.models.Check`) in `transaction.atomic()`, exactly as the s
 
 from __future__ import annotations
 
+import json
+import shlex
+import subprocess
 from typing import Any
 
-from hcctl._django_shell import TIMEOUT, DjangoShell, split_command
 from hcctl.errors import PinError, UuidTaken
 from hcctl.pinning._common import parse_uuid
 
 __all__ = ["DjangoPinner", "open_django_pinner"]
 
 MARKER = "HCCTL-PIN-ANSWER:"
+TIMEOUT = 120.0  # seconds; `docker compose exec` plus Django's start can take a while
 
 # Runs inside the server. Answers {"result": "ok" | "pinned" | "taken" | "missing" |
 # "not-healthchecks" | "error", "detail": ...}. Returning from inside atomic() commits nothing
@@ -77,8 +80,8 @@ class DjangoPinner:
     def __init__(self, argv: list[str], *, timeout: float = TIMEOUT) -> None:
         self.argv = argv
         self.timeout = timeout
-        self._shell = DjangoShell(argv, timeout=timeout, error=PinError)
-        self.where = self._shell.where
+        # Only the program's name goes into messages: the rest may carry an option with a secret.
+        self.where = f"the Django command ({argv[0]} ...)"
 
     def __repr__(self) -> str:
         return f"<DjangoPinner {self.argv[0]}>"
@@ -113,7 +116,27 @@ class DjangoPinner:
         raise PinError(f"{self.where} failed in the server: {detail or result}")
 
     def _run(self, data: dict[str, str]) -> dict[str, Any]:
-        return self._shell.run(CODE, MARKER, data)
+        argv = [*self.argv, "shell", "-v", "0", "-c", CODE]
+        try:
+            done = subprocess.run(
+                argv,
+                input=json.dumps(data),
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                check=False,
+            )
+        except OSError as exc:
+            raise PinError(f"could not run {self.where}: {exc.strerror or exc}") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise PinError(f"{self.where} gave no answer within {self.timeout:g}s") from exc
+        answer = _answer(done.stdout)
+        if answer is None:
+            raise PinError(
+                f"{self.where} exited with status {done.returncode} without an answer"
+                f"{_last_line(done.stderr)}"
+            )
+        return answer
 
 
 def open_django_pinner(django_cmd: str) -> DjangoPinner:
@@ -121,7 +144,29 @@ def open_django_pinner(django_cmd: str) -> DjangoPinner:
 
     Checks that the command reaches a Healthchecks server first; PinError otherwise.
     """
-    argv = split_command(django_cmd, error=PinError)
+    try:
+        argv = shlex.split(django_cmd)
+    except ValueError as exc:
+        raise PinError(f"the Django command cannot be split into words: {exc}") from None
+    if not argv:
+        raise PinError("the Django command is empty")
     pinner = DjangoPinner(argv)
     pinner.probe()
     return pinner
+
+
+def _answer(stdout: str) -> dict[str, Any] | None:
+    """The last marked JSON line of `stdout`, ignoring anything else printed around it."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(MARKER):
+            try:
+                value = json.loads(line[len(MARKER) :])
+            except ValueError:
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def _last_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return f": {lines[-1][:300]}" if lines else ""
