@@ -173,6 +173,26 @@ def test_it_rejects_a_url_that_is_not_http() -> None:
         HealthchecksApi("localhost:8000", KEY)
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://u:pa55word@host:99999/", "http://u:pa55word@[::1/", "http://u:pa55word@host:port/"],
+)
+def test_it_rejects_a_malformed_url_without_quoting_it(url: str) -> None:
+    with pytest.raises(ApiError, match="the API URL is malformed") as info:
+        HealthchecksApi(url, KEY)
+    assert "pa55word" not in str(info.value)
+
+
+def test_it_reports_an_answer_that_cannot_be_decoded() -> None:
+    broken = Answer(200, b"not gzip at all", {"Content-Encoding": "gzip"})
+    with (
+        serve(broken) as server,
+        api_on(server) as api,
+        pytest.raises(ApiError, match="the answer could not be read"),
+    ):
+        api.list_checks()
+
+
 def test_it_reports_a_write_with_a_read_only_key() -> None:
     answer = json_answer(401, {"error": "wrong api key"})
     with serve(answer) as server, api_on(server) as api, pytest.raises(AuthError) as info:

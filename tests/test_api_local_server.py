@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
-from hcctl.api import HealthchecksApi
+from hcctl.api import HealthchecksApi, set_testing
 from hcctl.errors import ApiError, AuthError, Conflict, NotFound, TransportError
 from hcctl.server.pytest_plugin import HealthchecksServer
+
+
+@pytest.fixture(autouse=True)
+def no_sleeping() -> Iterator[None]:
+    set_testing(True)
+    yield
+    set_testing(False)
 
 
 def api_for(server: HealthchecksServer, key: str | None = None) -> HealthchecksApi:

@@ -6,6 +6,8 @@ import json
 import shlex
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,15 @@ def db_path(db: PinDb) -> str:
     return db.url.removeprefix("sqlite:///")
 
 
+@contextmanager
+def opened(cmd: str) -> Iterator[DjangoPinner]:
+    pinner = open_django_pinner(cmd)
+    try:
+        yield pinner
+    finally:
+        pinner.close()
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> PinDb:
     return sqlite_db(tmp_path)
@@ -45,10 +56,22 @@ def test_it_pins_the_uuid_through_the_servers_orm(db: PinDb) -> None:
     assert db.rows() == {row: uuid_hex(W)}
 
 
+def test_it_serves_every_pin_of_a_run_from_one_process(db: PinDb) -> None:
+    rows = [db.insert(A, "a"), db.insert(B, "b")]
+    with opened(django_cmd(db_path(db))) as pinner:
+        pinner.pin(A, W)
+        with pytest.raises(UuidTaken):
+            pinner.pin(B, W)
+        pinner.pin(B, A)
+    assert db.rows() == {rows[0]: uuid_hex(W), rows[1]: uuid_hex(A)}
+
+
 def test_it_refuses_a_uuid_that_belongs_to_another_check(db: PinDb) -> None:
     a, b = db.insert(A, "a"), db.insert(B, "b")
-    pinner = open_django_pinner(django_cmd(db_path(db)))
-    with pytest.raises(UuidTaken, match=f"UUID {B} already belongs to another check") as info:
+    with (
+        opened(django_cmd(db_path(db))) as pinner,
+        pytest.raises(UuidTaken, match=f"UUID {B} already belongs to another check") as info,
+    ):
         pinner.pin(A, B)
     assert info.value.uuid == B
     assert db.rows() == {a: uuid_hex(A), b: uuid_hex(B)}
@@ -56,8 +79,10 @@ def test_it_refuses_a_uuid_that_belongs_to_another_check(db: PinDb) -> None:
 
 def test_it_reports_a_check_that_is_not_there(db: PinDb) -> None:
     row = db.insert(A)
-    pinner = open_django_pinner(django_cmd(db_path(db)))
-    with pytest.raises(PinError, match=f"no check with UUID {B} on the server"):
+    with (
+        opened(django_cmd(db_path(db))) as pinner,
+        pytest.raises(PinError, match=f"no check with UUID {B} on the server"),
+    ):
         pinner.pin(B, W)
     assert db.rows() == {row: uuid_hex(A)}
 
@@ -66,8 +91,8 @@ def test_it_ignores_whatever_else_the_server_prints(db: PinDb) -> None:
     # This entrypoint prints a banner and drops -v 0, so Django 5.2 prints
     # "1 object imported automatically" before the code runs.
     row = db.insert(A)
-    pinner = open_django_pinner(django_cmd(db_path(db), "chatty_manage.py"))
-    pinner.pin(A, W)
+    with opened(django_cmd(db_path(db), "chatty_manage.py")) as pinner:
+        pinner.pin(A, W)
     assert db.rows() == {row: uuid_hex(W)}
 
 
@@ -103,6 +128,7 @@ def test_it_stops_waiting_for_a_command_that_hangs() -> None:
     pinner = DjangoPinner([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5)
     with pytest.raises(PinError, match=r"gave no answer within 0\.5s"):
         pinner.pin(A, W)
+    pinner.close()
 
 
 def test_it_rejects_an_empty_or_unsplittable_command() -> None:
@@ -117,21 +143,36 @@ def test_it_sends_fixed_code_as_one_argument_and_the_data_on_stdin(tmp_path: Pat
     record = tmp_path / "record.json"
     script = textwrap.dedent(f"""
         import json, sys
-        data = json.load(sys.stdin)
         with open({str(record)!r}, "a") as f:
-            f.write(json.dumps({{"argv": sys.argv[1:], "stdin": data}}) + "\\n")
-        answer = "ok" if data["action"] == "probe" else "pinned"
-        print("HCCTL-PIN-ANSWER:" + json.dumps({{"result": answer}}))
+            f.write(json.dumps(sys.argv[1:]) + "\\n")
+            for line in sys.stdin:
+                data = json.loads(line)
+                f.write(json.dumps(data) + "\\n")
+                f.flush()
+                answer = "ok" if data["action"] == "probe" else "pinned"
+                print("noise", flush=True)
+                print("HCCTL-PIN-ANSWER:" + json.dumps({{"result": answer}}), flush=True)
     """)
-    pinner = open_django_pinner(shlex.join([sys.executable, "-c", script, "manage.py"]))
-    pinner.pin(A.upper(), W)
-    calls = [json.loads(line) for line in record.read_text().splitlines()]
-    assert [c["argv"] for c in calls] == [["manage.py", "shell", "-v", "0", "-c", CODE]] * 2
-    assert [c["stdin"] for c in calls] == [
+    with opened(shlex.join([sys.executable, "-c", script, "manage.py"])) as pinner:
+        pinner.pin(A.upper(), W)
+        pinner.pin(uuid_hex(W), A)
+    argv, *requests = [json.loads(line) for line in record.read_text().splitlines()]
+    assert argv == ["manage.py", "shell", "-v", "0", "-c", CODE]
+    assert requests == [
         {"action": "probe"},
         {"action": "pin", "current": A, "wanted": W},
+        {"action": "pin", "current": W, "wanted": A},
     ]
 
 
 def uuid_hex(value: str) -> str:
     return value.replace("-", "")
+
+
+def test_it_keeps_the_rest_of_the_command_out_of_messages() -> None:
+    # Options after the program's name may carry a secret (docker compose exec -e PASSWORD=...).
+    words = ["env", "DB_PASSWORD=s3cret", sys.executable, "-c", "raise SystemExit('boom')"]
+    with pytest.raises(PinError, match=r"the Django command \(env \.\.\.\) exited") as info:
+        open_django_pinner(shlex.join(words))
+    assert "s3cret" not in str(info.value)
+    assert "s3cret" not in repr(DjangoPinner(words))

@@ -253,3 +253,16 @@ def sqlite3_create(path: Path, ddl: str) -> None:
     conn.execute(ddl)
     conn.commit()
     conn.close()
+
+
+def test_it_keeps_the_password_out_of_its_repr_and_errors() -> None:
+    with postgres_db() as pg:
+        pg.insert(A)
+        url = pg.url.replace("postgres@", "postgres:s3cr%40t-pw@")  # trust auth ignores it
+        pinner = open_sql_pinner(url)
+        with pytest.raises(PinError) as info:
+            pinner.pin(B, W)
+        pinner.close()
+    for text in (repr(pinner), pinner.where, str(info.value)):
+        assert "s3cr" not in text
+        assert "postgres:***@127.0.0.1" in text

@@ -237,11 +237,18 @@ def api_base_url(url: str) -> str:
 
     v3 because v1 and v2 rewrite a check's slug when its name changes and lack `?slug=`.
     """
-    parts = urlsplit(url.strip())
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises ValueError when malformed
+        path = re.sub(r"/api/v[0-9]+$", "", parts.path.rstrip("/")) + "/api/v3/"
+        base = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+        httpx.URL(base)
+    except (ValueError, httpx.InvalidURL):
+        # Not quoted: a malformed URL may hold a password that _redact cannot find.
+        raise ApiError("the API URL is malformed (expected https://host/api/v3/)") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ApiError(f"the API URL must start with http:// or https://, not {_redact(url)!r}")
-    path = re.sub(r"/api/v[0-9]+$", "", parts.path.rstrip("/")) + "/api/v3/"
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return base
 
 
 def _redact(url: str) -> str:
@@ -436,6 +443,9 @@ class HealthchecksApi:
                     raise self._transport_error(exc, method, path) from exc
                 _sleep(self._backoff(attempt))
                 continue
+            except httpx.HTTPError as exc:  # e.g. a body whose gzip is broken
+                where = f"{method} {_redact(self.base_url)}{path}"
+                raise ApiError(f"{where}: the answer could not be read ({exc})") from exc
             delay = self._retry_delay(response, attempt, idempotent)
             if last or delay is None:
                 return self._checked(response, method, path, check)

@@ -86,9 +86,9 @@ def target(request: pytest.FixtureRequest) -> Target:
 class Hc:
     """A small client for the tests: raw requests, plus bookkeeping to clean up after them."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, http: httpx.Client) -> None:
         self.target = target
-        self.http = httpx.Client(timeout=15, follow_redirects=False)
+        self.http = http
         self.prefix = "t-" + secrets.token_hex(4)
         self.created: list[str] = []
         self.slugs: set[str] = set()
@@ -170,12 +170,18 @@ class Hc:
                 self.target.api_url + f"checks/{uuid}",
                 headers={"X-Api-Key": self.target.api_key},
             )
-        self.http.close()
+
+
+@pytest.fixture(scope="session")
+def _http() -> Iterator[httpx.Client]:
+    # One client for the session: building one costs more than a dozen requests.
+    with httpx.Client(timeout=15, follow_redirects=False) as client:
+        yield client
 
 
 @pytest.fixture
-def hc(target: Target) -> Iterator[Hc]:
-    client = Hc(target)
+def hc(target: Target, _http: httpx.Client) -> Iterator[Hc]:
+    client = Hc(target, _http)
     try:
         yield client
     finally:

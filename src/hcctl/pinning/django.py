@@ -5,30 +5,35 @@ port is not published:
 
     pinner = open_django_pinner("docker compose exec -T web /opt/healthchecks/manage.py")
 
-CODE is fixed and passed as one argument, never built from data; the UUIDs travel as JSON on
-standard input (which `shell -c` leaves free) and the answer comes back as one JSON line after a
-marker of our own, so whatever else Django or the container prints is ignored. The code uses the
-server's ORM (`hc.api.models.Check`) in `transaction.atomic()`, exactly as the server would.
+CODE is fixed and passed as one argument, never built from data. One process serves every pin
+of a run: each request is one JSON line on its standard input (which `shell -c` leaves free),
+each answer one JSON line on its standard output after a marker of our own, so whatever else
+Django or the container prints is ignored. The code uses the server's ORM
+(`hc.api.models.Check`) in `transaction.atomic()`, exactly as the server itself would.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
+import queue
 import shlex
 import subprocess
-from typing import Any
+import threading
+from typing import IO, Any
 
 from hcctl.errors import PinError, UuidTaken
 from hcctl.pinning._common import parse_uuid
 
-__all__ = ["DjangoPinner", "open_django_pinner"]
+__all__ = ["CODE", "DjangoPinner", "open_django_pinner"]
 
 MARKER = "HCCTL-PIN-ANSWER:"
-TIMEOUT = 120.0  # seconds; `docker compose exec` plus Django's start can take a while
+TIMEOUT = 120.0  # seconds for one answer; `docker compose exec` plus Django's start is slow
 
-# Runs inside the server. Answers {"result": "ok" | "pinned" | "taken" | "missing" |
-# "not-healthchecks" | "error", "detail": ...}. Returning from inside atomic() commits nothing
-# that was not meant; raising _Missing rolls the update back.
+# Runs inside the server, once per pinner. Answers {"result": "ok" | "pinned" | "taken" |
+# "missing" | "not-healthchecks" | "error", "detail": ...}. Raising _Missing inside atomic()
+# rolls the update back.
 CODE = """
 import json, sys, uuid
 
@@ -61,20 +66,27 @@ def _hcctl_pin(data):
     return {"result": "pinned"}
 
 
-try:
-    _hcctl_answer = _hcctl_pin(json.load(sys.stdin))
-except Exception as exc:
-    _hcctl_answer = {"result": "error", "detail": "%s: %s" % (type(exc).__name__, exc)}
-print()
-print("MARKER" + json.dumps(_hcctl_answer), flush=True)
+def _hcctl_answer(line):
+    try:
+        return _hcctl_pin(json.loads(line))
+    except Exception as exc:
+        return {"result": "error", "detail": "%s: %s" % (type(exc).__name__, exc)}
+
+
+for _hcctl_line in sys.stdin:
+    if _hcctl_line.strip():
+        _hcctl_reply = json.dumps(_hcctl_answer(_hcctl_line))
+        print()
+        print("MARKER" + _hcctl_reply, flush=True)
 """.replace("MARKER", MARKER)
 
 
 class DjangoPinner:
-    """Pins through `<cmd> shell -v 0 -c CODE`; one short process per call.
+    """Pins through one long-lived `<cmd> shell -v 0 -c CODE` process, started on first use.
 
     pinner = open_django_pinner("/opt/healthchecks/manage.py")
     pinner.pin(created_uuid, wanted_uuid)
+    pinner.close()
     """
 
     def __init__(self, argv: list[str], *, timeout: float = TIMEOUT) -> None:
@@ -82,17 +94,22 @@ class DjangoPinner:
         self.timeout = timeout
         # Only the program's name goes into messages: the rest may carry an option with a secret.
         self.where = f"the Django command ({argv[0]} ...)"
+        self._proc: subprocess.Popen[str] | None = None
+        self._answers: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=20)
+        self._readers: list[threading.Thread] = []
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<DjangoPinner {self.argv[0]}>"
 
     def probe(self) -> None:
         """Check that the command reaches a Healthchecks server; PinError otherwise."""
-        self._expect(self._run({"action": "probe"}), "ok")
+        self._expect(self._ask({"action": "probe"}), "ok")
 
     def pin(self, current_uuid: str, wanted_uuid: str) -> None:
         current, wanted = parse_uuid(current_uuid), parse_uuid(wanted_uuid)
-        answer = self._run({"action": "pin", "current": str(current), "wanted": str(wanted)})
+        answer = self._ask({"action": "pin", "current": str(current), "wanted": str(wanted)})
         result = answer.get("result")
         if result == "taken":
             raise UuidTaken(
@@ -105,7 +122,9 @@ class DjangoPinner:
         self._expect(answer, "pinned")
 
     def close(self) -> None:
-        """Nothing stays open between calls."""
+        """End the process: its standard input closes, so its loop ends."""
+        with self._lock:
+            self._stop(kill=False)
 
     def _expect(self, answer: dict[str, Any], wanted: str) -> None:
         result, detail = answer.get("result"), str(answer.get("detail", ""))
@@ -115,31 +134,75 @@ class DjangoPinner:
             raise PinError(f"{self.where} does not run a Healthchecks server: {detail}")
         raise PinError(f"{self.where} failed in the server: {detail or result}")
 
-    def _run(self, data: dict[str, str]) -> dict[str, Any]:
-        argv = [*self.argv, "shell", "-v", "0", "-c", CODE]
+    def _ask(self, data: dict[str, str]) -> dict[str, Any]:
+        with self._lock:
+            proc = self._proc or self._start()
+            assert proc.stdin is not None
+            # If it has exited, writing fails and its reader reports the end below.
+            with contextlib.suppress(OSError):
+                proc.stdin.write(json.dumps(data) + "\n")
+                proc.stdin.flush()
+            try:
+                answer = self._answers.get(timeout=self.timeout)
+            except queue.Empty:
+                self._stop(kill=True)
+                raise PinError(f"{self.where} gave no answer within {self.timeout:g}s") from None
+            if answer is None:
+                status = self._stop(kill=False)
+                raise PinError(
+                    f"{self.where} exited with status {status} without an answer"
+                    f"{_last_line(self._stderr)}"
+                )
+            return answer
+
+    def _start(self) -> subprocess.Popen[str]:
         try:
-            done = subprocess.run(
-                argv,
-                input=json.dumps(data),
-                capture_output=True,
+            proc = subprocess.Popen(
+                [*self.argv, "shell", "-v", "0", "-c", CODE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                timeout=self.timeout,
-                check=False,
+                encoding="utf-8",
+                errors="replace",
             )
         except OSError as exc:
             raise PinError(f"could not run {self.where}: {exc.strerror or exc}") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise PinError(f"{self.where} gave no answer within {self.timeout:g}s") from exc
-        answer = _answer(done.stdout)
-        if answer is None:
-            raise PinError(
-                f"{self.where} exited with status {done.returncode} without an answer"
-                f"{_last_line(done.stderr)}"
-            )
-        return answer
+        self._answers = queue.Queue()
+        self._stderr.clear()
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        self._readers = [
+            _thread(_read_answers, proc.stdout, self._answers),
+            _thread(_read_lines, proc.stderr, self._stderr),
+        ]
+        self._proc = proc
+        return proc
+
+    def _stop(self, *, kill: bool) -> int | None:
+        """Stop the process (gently unless `kill`); returns its exit status."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        if kill:
+            proc.kill()
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):  # already gone
+                proc.stdin.close()
+        try:
+            status = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            status = proc.wait()
+        for reader in self._readers:
+            reader.join(timeout=5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        return status
 
 
-def open_django_pinner(django_cmd: str) -> DjangoPinner:
+def open_django_pinner(django_cmd: str, *, timeout: float = TIMEOUT) -> DjangoPinner:
     """A pinner running `django_cmd` (split like a shell would, but run without one).
 
     Checks that the command reaches a Healthchecks server first; PinError otherwise.
@@ -150,23 +213,39 @@ def open_django_pinner(django_cmd: str) -> DjangoPinner:
         raise PinError(f"the Django command cannot be split into words: {exc}") from None
     if not argv:
         raise PinError("the Django command is empty")
-    pinner = DjangoPinner(argv)
-    pinner.probe()
+    pinner = DjangoPinner(argv, timeout=timeout)
+    try:
+        pinner.probe()
+    except PinError:
+        pinner.close()
+        raise
     return pinner
 
 
-def _answer(stdout: str) -> dict[str, Any] | None:
-    """The last marked JSON line of `stdout`, ignoring anything else printed around it."""
-    for line in reversed(stdout.splitlines()):
+def _thread(target: Any, *args: object) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def _read_answers(stream: IO[str], answers: queue.Queue[dict[str, Any] | None]) -> None:
+    """Put each marked answer in `answers`, skipping anything else printed; None at the end."""
+    for line in stream:
         if line.startswith(MARKER):
             try:
                 value = json.loads(line[len(MARKER) :])
             except ValueError:
-                return None
-            return value if isinstance(value, dict) else None
-    return None
+                value = {"result": "error", "detail": "a malformed answer"}
+            answers.put(value if isinstance(value, dict) else {"result": "error"})
+    answers.put(None)
 
 
-def _last_line(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+def _read_lines(stream: IO[str], lines: collections.deque[str]) -> None:
+    # Always drained, so a chatty server can never block on a full pipe.
+    for line in stream:
+        if line.strip():
+            lines.append(line.strip())
+
+
+def _last_line(lines: collections.deque[str]) -> str:
     return f": {lines[-1][:300]}" if lines else ""

@@ -45,8 +45,8 @@ class Api:
             if not isinstance(parsed, dict):
                 return error("json validation error: value is not an object")
             data = parsed
-        if "X-Api-Key" in request.headers:
-            key = str(request.headers["X-Api-Key"])
+        if request.headers.has("X-Api-Key"):
+            key = request.headers.get_header("X-Api-Key")
         elif "api_key" in data:
             key = str(data["api_key"])
         else:
@@ -55,7 +55,7 @@ class Api:
 
     def authorize_read(self, request: Request) -> Auth | Response:
         """Any key of the project, from X-Api-Key only."""
-        key = str(request.headers.get("X-Api-Key", ""))
+        key = request.headers.get_header("X-Api-Key")
         return self._project(key, {}, accept_ro=True)
 
     def _project(self, key: str, data: dict[str, Any], *, accept_ro: bool) -> Auth | Response:
@@ -117,7 +117,7 @@ class Api:
             body = parse_check_body(auth.json)
         except ValidationFailed as exc:
             return error(exc.message)
-        with store.transaction(self.app.conn()) as conn:
+        with self.app.write() as conn:
             check = find_unique(conn, auth.project_id, body)
             created = check is None
             if check is None:
@@ -168,7 +168,7 @@ class Api:
             body = parse_check_body(auth.json)
         except ValidationFailed as exc:
             return error(exc.message)
-        with store.transaction(self.app.conn()) as conn:
+        with self.app.write() as conn:
             fresh = store.get_check_by_id(conn, check.id or 0)
             if fresh is None:
                 return Response(404)
@@ -185,7 +185,7 @@ class Api:
         check = self._own_check(auth, code)
         if isinstance(check, Response):
             return check
-        with store.transaction(self.app.conn()) as conn:
+        with self.app.write() as conn:
             store.delete_check(conn, check.id or 0)
         # The deleted check is shown as it was, its integrations already unlinked.
         return json_response(check_to_dict(check, self.app.urls, readonly=False, channels=[], v=v))
@@ -198,7 +198,7 @@ class Api:
         if isinstance(check, Response):
             return check
         if check.status != "paused":
-            with store.transaction(self.app.conn()) as conn:
+            with self.app.write() as conn:
                 store.insert_flip(
                     conn,
                     check.id or 0,
@@ -219,7 +219,7 @@ class Api:
             return check
         if check.status != "paused":
             return text("check is not paused", 409)
-        with store.transaction(self.app.conn()) as conn:
+        with self.app.write() as conn:
             store.insert_flip(
                 conn, check.id or 0, old_status=check.status, new_status="new", processed=True
             )

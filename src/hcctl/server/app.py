@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,8 @@ class App:
         self._local = threading.local()
         self._open: set[sqlite3.Connection] = set()
         self._lock = threading.Lock()
-        with store.transaction(self.conn()) as conn:
+        self._write_lock = threading.Lock()
+        with self.write() as conn:
             self.secret = store.server_secret(conn)
 
     def conn(self) -> sqlite3.Connection:
@@ -44,6 +47,16 @@ class App:
             with self._lock:
                 self._open.add(conn)
         return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this thread's connection.
+
+        Our own threads queue on a lock rather than in SQLite's busy handler, which sleeps in
+        steps of milliseconds; other processes still wait through the busy timeout.
+        """
+        with self._write_lock, store.transaction(self.conn()) as conn:
+            yield conn
 
     def release(self) -> None:
         """Close this thread's connection (its client went away)."""

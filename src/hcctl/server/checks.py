@@ -55,7 +55,7 @@ def new_check(project_id: int, *, name: str = "", slug: str = "") -> CheckRow:
         name=name,
         slug=slug,
         created=now(),
-        badge_key=uuid.uuid4(),
+        badge_key=str(uuid.uuid4()),
     )
 
 

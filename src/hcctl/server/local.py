@@ -11,7 +11,8 @@ from types import TracebackType
 
 from hcctl.server import store
 from hcctl.server.app import App, Settings
-from hcctl.server.http import Router, serve_http
+from hcctl.server.http import Router
+from hcctl.server.httpd import HttpServer
 from hcctl.server.routes import build_router
 from hcctl.server.status import Urls
 from hcctl.server.store import ProjectKeys
@@ -106,7 +107,7 @@ class LocalServer:
         self.host = host
         self.channels = tuple(channels)
         self._settings = Settings(ping_body_limit=ping_body_limit, check_limit=check_limit)
-        self._httpd = serve_http(host, port, Router(), lambda: None)
+        self._httpd = HttpServer((host, port), Router(), lambda: None)
         self.port = int(self._httpd.server_address[1])
         self.app = App(self.db_path, Urls(self.site_url, self.ping_url), self._settings)
         self._httpd.router = build_router(self.app)
@@ -170,7 +171,7 @@ class LocalServer:
         )
 
     def _insert_project(self, keys: ProjectKeys) -> Project:
-        with store.transaction(self.app.conn()) as conn:
+        with self.app.write() as conn:
             project_id = store.insert_project(conn, keys, self.app.secret)
             for item in self.channels:
                 kind, name = _channel_kind_and_name(item)
@@ -185,7 +186,7 @@ class LocalServer:
             return
         if self._httpd.socket.fileno() < 0:
             router, on_finish = self._httpd.router, self._httpd.on_finish
-            self._httpd = serve_http(self.host, self.port, router, on_finish)
+            self._httpd = HttpServer((self.host, self.port), router, on_finish)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},

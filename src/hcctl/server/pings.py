@@ -1,7 +1,7 @@
 """Ping handlers: by UUID and by ping key + slug, with the real server's answers and effects.
 
-A ping is recorded in one transaction that re-reads the check, so concurrent pings and a UUID
-changed meanwhile through SQL (`UPDATE api_check SET code=...`) are both seen at once.
+A ping is looked up and recorded in one write transaction, so concurrent pings queue and a UUID
+changed meanwhile through SQL (`UPDATE api_check SET code=...`) takes effect at once.
 """
 
 from __future__ import annotations
@@ -46,10 +46,13 @@ class Pings:
     def by_uuid(
         self, request: Request, code: str, action: str = "success", exitstatus: str | None = None
     ) -> Response:
-        check = store.get_check(self.app.conn(), uuid.UUID(code))
-        if check is None:
-            return never_cache(text("not found", 404))
-        return never_cache(self._ping(request, check, action, exitstatus))
+        # One write transaction from lookup to record: concurrent pings queue, and a UUID
+        # changed through SQL meanwhile is seen as it is.
+        with self.app.write() as conn:
+            check = store.get_check(conn, uuid.UUID(code))
+            if check is None:
+                return never_cache(text("not found", 404))
+            return never_cache(self._ping(conn, request, check, action, exitstatus))
 
     def by_slug(
         self,
@@ -61,48 +64,51 @@ class Pings:
     ) -> Response:
         if slug != slug.lower():
             return text("invalid url format", 400)
-        conn = self.app.conn()
-        found = store.checks_by_slug(conn, ping_key, slug)
-        if len(found) > 1:
-            return text("ambiguous slug", 409)
-        created = False
-        if found:
-            check = found[0]
-        elif request.param("create") != "1":
-            return text("not found", 404)
-        else:
-            auto = self._auto_provision(conn, ping_key, slug)
-            if auto is None:
+        with self.app.write() as conn:
+            found = store.checks_by_slug(conn, ping_key, slug)
+            if len(found) > 1:
+                return text("ambiguous slug", 409)
+            created = False
+            if found:
+                check = found[0]
+            elif request.param("create") != "1":
                 return text("not found", 404)
-            check, created = auto
-        response = never_cache(self._ping(request, check, action, exitstatus))
+            else:
+                auto = self._auto_provision(conn, ping_key, slug)
+                if auto is None:
+                    return text("not found", 404)
+                check, created = auto, True
+            response = never_cache(self._ping(conn, request, check, action, exitstatus))
         if response.status == 200 and created:
             response.status, response.body = 201, b"Created"
         return response
 
     def _auto_provision(
         self, conn: sqlite3.Connection, ping_key: str, slug: str
-    ) -> tuple[CheckRow, bool] | None:
-        """Create the check a `?create=1` ping asks for: name = slug, every integration."""
-        with store.transaction(conn):
-            project_id = store.project_for_ping_key(conn, ping_key)
-            if project_id is None:
-                return None
-            # Another ping may have created it while we looked: use that one.
-            again = store.checks_by_slug(conn, ping_key, slug)
-            if again:
-                return again[0], False
-            # Auto-provisioning may go up to twice the check limit.
-            if store.count_checks(conn, project_id) >= 2 * self.app.settings.check_limit:
-                return None
-            check = new_check(project_id, name=slug, slug=slug)
-            store.insert_check(conn, check)
-            channel_ids = [c.id for c in store.project_channels(conn, project_id)]
-            store.set_check_channels(conn, check.id or 0, channel_ids)
-        return check, True
+    ) -> CheckRow | None:
+        """Create the check a `?create=1` ping asks for: name = slug, every integration.
+
+        Done in the ping's transaction, so two first pings at once cannot make two checks
+        (the real server can: it looks, then inserts)."""
+        project_id = store.project_for_ping_key(conn, ping_key)
+        if project_id is None:
+            return None
+        # Auto-provisioning may go up to twice the check limit.
+        if store.count_checks(conn, project_id) >= 2 * self.app.settings.check_limit:
+            return None
+        check = new_check(project_id, name=slug, slug=slug)
+        store.insert_check(conn, check)
+        channel_ids = [c.id for c in store.project_channels(conn, project_id)]
+        store.set_check_channels(conn, check.id or 0, channel_ids)
+        return check
 
     def _ping(
-        self, request: Request, check: CheckRow, action: str, exitstatus: str | None
+        self,
+        conn: sqlite3.Connection,
+        request: Request,
+        check: CheckRow,
+        action: str,
+        exitstatus: str | None,
     ) -> Response:
         status = int(exitstatus) if exitstatus is not None else None
         if status is not None and status > 255:
@@ -111,7 +117,7 @@ class Pings:
         if rid_text is not None and not _RID.match(rid_text):
             return text("invalid uuid format", 400)
         event = self._event(request, check, action, status, rid_text)
-        self._record(check.id or 0, event)
+        self._record(conn, check, event)
         response = text("OK")
         if self.app.settings.ping_body_limit is not None:
             response.headers["Ping-Body-Limit"] = str(self.app.settings.ping_body_limit)
@@ -142,37 +148,36 @@ class Pings:
             rid=uuid.UUID(rid_text) if rid_text is not None else None,
             exitstatus=exitstatus,
             remote_addr=_remote_addr(request),
-            scheme=str(request.headers.get("X-Forwarded-Proto", "http")),
+            scheme=request.headers.get_header("X-Forwarded-Proto", "http"),
             method=request.method,
-            ua=str(request.headers.get("User-Agent", ""))[:200],
+            ua=request.headers.get_header("User-Agent")[:200],
         )
 
-    def _record(self, check_id: int, event: _Event) -> None:
-        with store.transaction(self.app.conn()) as conn:
-            check = store.get_check_by_id(conn, check_id)
-            if check is None:
-                return
-            moment = now()
-            action, changed = _apply_event(conn, check, event, moment)
-            store.save_check(conn, check, changed)
-            store.insert_ping(
-                conn,
-                NewPing(
-                    check_id=check_id,
-                    n=check.n_pings,
-                    created=moment,
-                    kind=action if action != "success" else None,
-                    scheme=event.scheme,
-                    remote_addr=event.remote_addr,
-                    method=event.method,
-                    ua=event.ua,
-                    body=event.body,
-                    exitstatus=event.exitstatus,
-                    rid=event.rid,
-                ),
-            )
-            if check.n_pings % 100 == 0:
-                store.prune_pings(conn, check_id, check.n_pings - self.app.settings.ping_log_limit)
+    def _record(self, conn: sqlite3.Connection, check: CheckRow, event: _Event) -> None:
+        """Within the caller's write transaction: update the check, store the ping."""
+        check_id = check.id or 0
+        moment = now()
+        action, changed = _apply_event(conn, check, event, moment)
+        store.save_check(conn, check, changed)
+        store.insert_ping(
+            conn,
+            NewPing(
+                check_id=check_id,
+                n=check.n_pings,
+                created=moment,
+                kind=action if action != "success" else None,
+                scheme=event.scheme,
+                remote_addr=event.remote_addr,
+                method=event.method,
+                ua=event.ua,
+                body=event.body,
+                exitstatus=event.exitstatus,
+                rid=event.rid,
+            ),
+        )
+        if check.n_pings % 100 == 0:
+            # Keep the latest pings only, as the real server prunes every hundred pings.
+            store.prune_pings(conn, check_id, check.n_pings - self.app.settings.ping_log_limit)
 
 
 def _apply_event(
@@ -230,7 +235,7 @@ def _matches(haystack: str, keywords: str) -> bool:
 
 
 def _remote_addr(request: Request) -> str:
-    addr = str(request.headers.get("X-Forwarded-For", request.remote_addr)).split(",")[0]
+    addr = request.headers.get_header("X-Forwarded-For", request.remote_addr).split(",")[0]
     try:
         ipaddress.ip_address(addr)
     except ValueError:

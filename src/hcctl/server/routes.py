@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hcctl.server.api import Api
 from hcctl.server.app import App
+from hcctl.server.badges import Badges
 from hcctl.server.history import History
 from hcctl.server.http import INT, SHA1, SLUG, UUID, Router
 from hcctl.server.pings import Pings
@@ -17,10 +18,12 @@ def build_router(app: App) -> Router:
     router = Router()
     _add_ping_routes(router, Pings(app))
     api = Api(app)
-    history = History(api)
+    history, badges = History(api), Badges(api)
     for v in (1, 2, 3):
         _add_api_routes(router, api, rf"/api/v{v}/", v)
         _add_history_routes(router, history, rf"/api/v{v}/", v)
+        router.add(rf"/api/v{v}/badges/", badges.badges, cors=("GET",), v=v)
+    _add_badge_routes(router, badges)
     return router
 
 
@@ -57,3 +60,11 @@ def _add_history_routes(router: Router, history: History, prefix: str, v: int) -
     router.add(prefix + f"checks/{UUID}/pings/(?P<n>{INT})/body", history.ping_body, cors=get, v=v)
     router.add(prefix + f"checks/{UUID}/flips/", history.flips_by_uuid, cors=get, v=v)
     router.add(prefix + f"checks/{SHA1}/flips/", history.flips_by_unique_key, cors=get, v=v)
+
+
+def _add_badge_routes(router: Router, badges: Badges) -> None:
+    key_sig = rf"/badge/(?P<badge_key>{SLUG})/(?P<signature>{SLUG})"
+    fmt = rf"\.(?P<fmt>{SLUG})"
+    router.add(key_sig + rf"/(?P<tag>[\w%~_.-]+){fmt}", badges.project_badge, cors=("GET",))
+    router.add(key_sig + fmt, badges.project_badge, cors=("GET",))
+    router.add(rf"/b/(?P<states>{INT})/{UUID}{fmt}", badges.check_badge, cors=("GET",))

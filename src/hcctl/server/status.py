@@ -123,9 +123,10 @@ def check_to_dict(
     if readonly:
         result["unique_key"] = unique_key(check.code)
     else:
-        update_url = f"{urls.site_root}/api/v{v}/checks/{check.code}"
-        result["uuid"] = str(check.code)
-        result["ping_url"] = urls.ping_endpoint + str(check.code)
+        code = str(check.code)
+        update_url = f"{urls.site_root}/api/v{v}/checks/{code}"
+        result["uuid"] = code
+        result["ping_url"] = urls.ping_endpoint + code
         result["update_url"] = update_url
         result["pause_url"] = update_url + "/pause"
         result["resume_url"] = update_url + "/resume"

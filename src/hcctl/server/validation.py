@@ -121,12 +121,21 @@ def _validate(name: str, value: object) -> Any:
 
 
 def _string(name: str, value: object) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _encodable(value):
         raise ValidationFailed(name, "is not a string")
     limit = _STR_LIMITS.get(name)
     if limit is not None and len(value) > limit:
         raise ValidationFailed(name, "is too long")
     return value
+
+
+def _encodable(value: str) -> bool:
+    # JSON can carry lone surrogates ("\ud800"), which no database column can store.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _boolean(name: str, value: object) -> bool:

@@ -1,0 +1,88 @@
+"""Paths, methods and malformed input: the real server's answers, never a 500 or a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.contract.conftest import Hc
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/nope", "/api/v3/nope/", "/api/v4/checks/", "/ping/", "/api/v3/checks/not-a-uuid"],
+)
+def test_it_answers_django_404_pages_for_unknown_paths(hc: Hc, path: str) -> None:
+    response = hc.http.get(hc.target.site_url + path, headers={"X-Api-Key": hc.target.api_key})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("path", ["checks", "channels", "status", "badges"])
+def test_it_redirects_to_the_path_with_a_slash(hc: Hc, path: str) -> None:
+    response = hc.get(path + "?tag=x")
+    assert response.status_code == 301
+    assert response.headers["location"].endswith(f"/api/v3/{path}/?tag=x")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "checks/"),
+        ("DELETE", "checks/"),
+        ("PATCH", "checks/"),
+        ("POST", "channels/"),
+        ("DELETE", "badges/"),
+    ],
+)
+def test_it_answers_405_to_other_methods(hc: Hc, method: str, path: str) -> None:
+    response = hc.request(method, path)
+    assert response.status_code == 405
+    assert response.content == b""
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_it_answers_cors_preflights(hc: Hc) -> None:
+    response = hc.request("OPTIONS", "checks/", key=None)
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-headers"] == "X-Api-Key"
+    assert set(response.headers["access-control-allow-methods"].split(", ")) == {
+        "GET",
+        "POST",
+        "OPTIONS",
+    }
+    assert response.headers["access-control-max-age"] == "600"
+
+
+@pytest.mark.parametrize(
+    "key", ["ключ".encode() * 4, b"' OR 1=1 --".ljust(32, b"x"), b"%" * 32, b"\xff" * 32]
+)
+def test_it_rejects_garbage_keys_cleanly(hc: Hc, key: bytes) -> None:
+    response = hc.http.get(hc.target.api_url + "checks/", headers={b"X-Api-Key": key})
+    assert response.status_code == 401
+    assert response.json()["error"] in ("wrong api key", "missing api key")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x00\x01\x02", b"null", b"1", b"[]", b'{"name": "\\ud800"}', b"{" * 10_000, b" "],
+)
+def test_it_never_fails_on_odd_bodies(hc: Hc, content: bytes) -> None:
+    response = hc.post("checks/", content=content)
+    assert response.status_code in (201, 400)
+    assert "Traceback" not in response.text
+    if response.status_code == 201:
+        hc.created.append(response.json()["uuid"])
+
+
+def test_it_refuses_a_huge_api_body(hc: Hc) -> None:
+    response = hc.post("checks/", content=b"{" + b" " * 2_700_000 + b"}")
+    assert response.status_code == 400
+    assert hc.mine() == []
+
+
+def test_it_answers_a_ping_to_a_slug_ping_path_with_a_uuid_suffix(hc: Hc) -> None:
+    check = hc.create()
+    response = hc.ping(f"{check['uuid']}/unknown-action")
+    assert (response.status_code, response.text) == (404, "not found")
+    assert hc.check(check["uuid"])["n_pings"] == 0
