@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -25,7 +26,7 @@ from hcctl.envfile import read_env
 from hcctl.server.local import LocalServer
 from hcctl.server.pytest_plugin import HealthchecksServer
 from tests.canned_http import Answer, CannedServer, free_port
-from tests.standin import manage_py, migrate
+from tests.standin import STANDIN, manage_py, migrate
 
 KEYS = ("HC_API_KEY", "HC_API_KEY_READONLY", "HC_PING_KEY")
 
@@ -293,3 +294,28 @@ def test_it_rejects_a_wait_that_is_not_a_duration(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["bootstrap", "--wait", "soon"])
     assert result.exit_code == 2
     assert "Invalid value for '--wait': expected a duration like 90" in result.output
+
+
+def test_it_checks_the_spec_before_touching_the_server(
+    hc: HealthchecksServer, tmp_path: Path, email: str
+) -> None:
+    (tmp_path / ".env.healthchecks").write_text("HC_CHECK_API=not-a-uuid\n")
+    result = run(hc, tmp_path, email)
+    assert result.exit_code == 1
+    assert ".env.healthchecks:1: HC_CHECK_API" in result.output
+    assert users(hc, email) == []
+    assert not (tmp_path / ".env.healthchecks.local").exists()
+
+
+def test_it_says_when_the_server_is_older_than_hashed_keys(
+    hc: HealthchecksServer, tmp_path: Path, email: str
+) -> None:
+    old = tmp_path / "old_standin"
+    shutil.copytree(STANDIN, old)
+    models = old / "hc" / "accounts" / "models.py"
+    models.write_text(models.read_text().replace("def set_api_key_readonly", "def _gone"))
+    words = ["env", f"HCCTL_STANDIN_DB={hc.db_path}", sys.executable, str(old / "manage.py")]
+    result = run(hc, tmp_path, email, "--django-cmd", shlex.join(words))
+    assert result.exit_code == 1
+    assert "is older than Healthchecks v3.11 (no hashed API keys)" in result.output
+    assert users(hc, email) == []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -146,7 +147,7 @@ def _provision(
     shell: DjangoShell, settings: Settings, admin: _Admin, stored: dict[str, str]
 ) -> tuple[dict[str, str], Provisioned, str]:
     """The project's working keys (variable -> key), kept in the local file before returning."""
-    password = secrets.token_urlsafe(18)
+    password = _new_password()
     broken = _broken_keys(settings.api_url, stored)
     provisioned = provision(
         shell,
@@ -169,6 +170,12 @@ def _provision(
     keys = {name: provisioned.new_keys.get(name) or stored[name] for name in KEY_NAMES}
     _verify_keys(settings.api_url, keys, shell)
     return keys, provisioned, password
+
+
+def _new_password() -> str:
+    # Letters and digits only: easy to copy, and never read as an option or shell syntax.
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(24))
 
 
 def _broken_keys(api_url: str, stored: dict[str, str]) -> frozenset[str]:

@@ -36,7 +36,7 @@ def render_summary(result: BootstrapResult) -> str:
     lines = [
         f"Healthchecks: {result.site_url}",
         f"Project:      {result.project} (admin {result.admin_email})",
-        f"Keys:         {result.local_file}",
+        f"Keys in:      {result.local_file}",
     ]
     if result.admin_password is not None:
         lines.append(f"Password:     {result.admin_password}  (shown once; also in the keys file)")
