@@ -161,17 +161,22 @@ def report(figures: Figures) -> str:
 
 
 def record(text: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping the others."""
+    """Replace this benchmark's block of RESULTS.md (between its markers), keeping the rest."""
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    body = (
-        f"## {SECTION}\n\nLocal server (`bench/server.py`, {time.strftime('%Y-%m-%d')}, "
-        f"{machine}):\n\n{text}\n"
+    begin, end = f"<!-- bench: {SECTION} -->", f"<!-- /bench: {SECTION} -->"
+    block = (
+        f"{begin}\n## Local server (bench/server.py)\n\n"
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine}, `hcctl serve` in its own process, "
+        "clients on the same machine (http.client for pings, httpx for the API).\n\n"
+        f"{text}\n{end}"
     )
     existing = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    sections = existing.split("\n## ")
-    kept = [s for s in sections[1:] if not s.startswith(SECTION + "\n")]
-    parts = [sections[0].rstrip() + "\n", *("## " + s.rstrip() + "\n" for s in kept), body]
-    RESULTS.write_text("\n".join(parts))
+    if begin in existing and end in existing:
+        before, rest = existing.split(begin, 1)
+        after = rest.split(end, 1)[1]
+        RESULTS.write_text(before + block + after)
+    else:
+        RESULTS.write_text(existing.rstrip("\n") + "\n\n" + block + "\n")
 
 
 @contextmanager

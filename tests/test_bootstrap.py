@@ -91,7 +91,7 @@ def assert_keys_work(hc: HealthchecksServer, local: dict[str, str]) -> None:
         api.list_channels()  # read-write only
         check, _ = api.create_check({"name": "probe", "slug": f"p-{uuid.uuid4().hex[:8]}"})
     with HealthchecksApi(hc.api_url, local["HC_API_KEY_READONLY"]) as api:
-        assert [c.name for c in api.list_checks()] == ["probe"]
+        assert "probe" in [c.name for c in api.list_checks()]
     ping = httpx.get(f"{hc.ping_url}{local['HC_PING_KEY']}/{check.slug}")
     assert (ping.status_code, ping.text) == (200, "OK")
 
@@ -113,6 +113,25 @@ def test_it_makes_a_fresh_server_ready(hc: HealthchecksServer, tmp_path: Path, e
         assert local[key] not in result.output
     assert "created the admin user\n  created the project\n" in result.output
     assert "made a read-write API key (HC_API_KEY)" in result.output
+    assert "  api: created (pinned)\n  celery-beat: created (pinned)\n" in result.output
+    assert server_uuids(hc, local) == wanted_uuids(tmp_path)
+    for name, value in wanted_uuids(tmp_path).items():
+        assert f"  {value}  new     {hc.ping_url}{value}\n" in result.output, name
+
+
+def wanted_uuids(folder: Path) -> dict[str, str]:
+    return read_env(folder / ".env.healthchecks")
+
+
+def server_uuids(hc: HealthchecksServer, local: dict[str, str]) -> dict[str, str]:
+    with HealthchecksApi(hc.api_url, local["HC_API_KEY"]) as api:
+        checks = api.list_checks()
+    probes = {c.uuid for c in checks if c.name == "probe"}  # made by assert_keys_work
+    return {
+        f"HC_CHECK_{c.slug.upper().replace('-', '_')}": str(c.uuid)
+        for c in checks
+        if c.uuid not in probes
+    }
 
 
 def test_it_changes_nothing_the_second_time(
@@ -120,10 +139,20 @@ def test_it_changes_nothing_the_second_time(
 ) -> None:
     assert run(hc, tmp_path, email).exit_code == 0
     before = (tmp_path / ".env.healthchecks.local").read_bytes()
+    env_before = (tmp_path / ".env.healthchecks").read_bytes()
     row = project_row(hc)
     result = run(hc, tmp_path, email)
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("Nothing changed: the server was already ready.\n")
+    assert result.output.endswith(
+        "  new     "
+        + hc.ping_url
+        + wanted_uuids(tmp_path)["HC_CHECK_CELERY_BEAT"]
+        + "\n\nNothing changed: the server was already ready.\n"
+    )
+    assert (tmp_path / ".env.healthchecks").read_bytes() == env_before
+    assert server_uuids(hc, read_env(tmp_path / ".env.healthchecks.local")) == wanted_uuids(
+        tmp_path
+    )
     assert "Password" not in result.output
     assert (tmp_path / ".env.healthchecks.local").read_bytes() == before
     assert project_row(hc) == row

@@ -17,6 +17,7 @@ from hcctl.bootstrap import bootstrap
 from hcctl.bootstrap.provision import CODE
 from hcctl.envfile import read_env
 from hcctl.errors import BootstrapError
+from hcctl.pinning.django import CODE as PIN_CODE
 from hcctl.server.local import LocalServer
 from hcctl.server.pytest_plugin import HealthchecksServer
 from hcctl.settings import Settings
@@ -87,9 +88,12 @@ def test_it_starts_the_service_and_reaches_manage_py_through_compose(
         ["compose", "version"],
         up[1:],
         [*exec_words, "shell", "-v", "0", "-c", CODE],
+        [*exec_words, "shell", "-v", "0", "-c", PIN_CODE],  # apply pins through it too
     ]
     local = read_env(tmp_path / ".env.healthchecks.local")
     assert shlex.split(local["HC_DJANGO_CMD"]) == [str(docker), *exec_words]
+    wanted = read_env(tmp_path / ".env.healthchecks")["HC_CHECK_API"]
+    assert [(c.key, c.uuid, c.status) for c in result.checks] == [("api", wanted, "new")]
     assert result.made == (
         "admin user",
         "project",

@@ -1,18 +1,29 @@
-"""`make demo`: the main job, end to end. It grows with each part that lands.
+"""`make demo`: the main job, end to end, on an embedded local server.
 
-For now: load and validate the seeds' project in examples/ and show its checks.
+The seeds' project in examples/: validate it, plan, apply with SQL pinning, show that the
+server's UUIDs are the env file's, apply again ("No changes"), and show the status board.
+The examples are copied to a temporary folder first: the demo changes nothing in the checkout.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
+from hcctl import sync
+from hcctl.api import HealthchecksApi
 from hcctl.durations import format_duration
-from hcctl.errors import SpecError
+from hcctl.envfile import read_env
+from hcctl.errors import HcctlError, SpecError
+from hcctl.report import render_apply, render_plan, status_table
+from hcctl.server import LocalServer
+from hcctl.settings import Settings
 from hcctl.spec import CheckSpec, Spec, load_spec
 
 
@@ -46,11 +57,8 @@ def _table(spec: Spec) -> Table:
     return table
 
 
-def main() -> None:
-    # A log or a pipe is not a narrow terminal: give the table room.
-    console = Console() if sys.stdout.isatty() else Console(width=160)
-    examples = _examples()
-    console.print(f"[bold]hcctl validate[/bold] --spec {examples}/healthchecks.toml")
+def _validate(console: Console, examples: Path) -> Spec:
+    console.print(f"[bold]$ hcctl validate[/bold] --spec {examples}/healthchecks.toml")
     try:
         spec = load_spec(examples / "healthchecks.toml", examples / ".env.healthchecks")
     except SpecError as exc:
@@ -60,6 +68,71 @@ def main() -> None:
     console.print(_table(spec))
     with_uuid = sum(1 for check in spec if check.uuid)
     console.print(f"{len(spec)} checks, {with_uuid} with UUIDs: the spec is valid.")
+    return spec
+
+
+def _uuid_table(folder: Path, server: LocalServer) -> tuple[Table, int, int]:
+    env = read_env(folder / ".env.healthchecks")
+    with HealthchecksApi(server.api_url, server.api_key) as api:
+        on_server = {c.slug: c.uuid for c in api.list_checks()}
+    spec = load_spec(folder / "healthchecks.toml", folder / ".env.healthchecks")
+    table = Table(title="UUIDs: the env file's and the server's")
+    for column in ("key", "variable", ".env.healthchecks", "server", ""):
+        table.add_column(column, no_wrap=True)
+    same = 0
+    for check in spec:
+        ours, theirs = env.get(check.env), on_server.get(check.slug)
+        same += ours == theirs
+        mark = "[green]=[/green]" if ours == theirs else "[red]differs[/red]"
+        table.add_row(check.key, check.env, ours or "-", theirs or "-", mark)
+    return table, same, len(spec)
+
+
+def _ping(console: Console, server: LocalServer, env: dict[str, str]) -> None:
+    """The API and PostgreSQL jobs report in, by the UUIDs the applications read."""
+    for name in ("HC_CHECK_API", "HC_CHECK_POSTGRES"):
+        url = f"{server.ping_url}{env[name]}"
+        console.print(f"\n[bold]$ curl {url}[/bold]")
+        console.print(httpx.get(url, timeout=10).text, markup=False)
+
+
+def _sync(console: Console, folder: Path) -> None:
+    with LocalServer(db_path=folder / "healthchecks.sqlite") as server:
+        db_url = f"sqlite:///{server.db_path}"
+        settings = Settings.load(
+            cwd=folder, environ={}, api_url=server.api_url, api_key=server.api_key, db_url=db_url
+        )
+        console.print(
+            f"\nA local Healthchecks serves {server.api_url} (SQLite {server.db_path.name})"
+        )
+        console.print("\n[bold]$ hcctl plan[/bold]")
+        console.print(render_plan(sync.plan(settings=settings)), end="")
+        console.print(f"\n[bold]$ hcctl apply --db-url {db_url}[/bold]")
+        console.print(render_apply(sync.apply(settings=settings)), end="")
+        table, same, total = _uuid_table(folder, server)
+        console.print(table)
+        console.print(f"{same} of {total} UUIDs on the server are the env file's.")
+        console.print(f"\n[bold]$ hcctl apply --db-url {db_url}[/bold]  (again)")
+        console.print(render_apply(sync.apply(settings=settings)), end="")
+        _ping(console, server, read_env(folder / ".env.healthchecks"))
+        console.print("\n[bold]$ hcctl status[/bold]")
+        console.print(status_table(sync.status(settings=settings)))
+
+
+def main() -> None:
+    # A log or a pipe is not a narrow terminal: give the tables room.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    examples = _examples()
+    _validate(console, examples)
+    with tempfile.TemporaryDirectory(prefix="hcctl-demo-") as tmp:
+        folder = Path(tmp)
+        for name in ("healthchecks.toml", ".env.healthchecks"):
+            shutil.copy(examples / name, folder / name)
+        try:
+            _sync(console, folder)
+        except HcctlError as exc:
+            console.print(f"Error: {exc}", markup=False)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

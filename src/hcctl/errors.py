@@ -19,8 +19,6 @@ never contain a secret (API key, ping key, database password).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 __all__ = [
     "ApiError",
     "AuthError",
@@ -42,14 +40,43 @@ class HcctlError(Exception):
     """Root of every error hcctl raises on purpose."""
 
 
-@dataclass(frozen=True)
 class SpecProblem:
-    """One problem in a spec or env file, with where it is."""
+    """One problem in a spec or env file, with where it is. Immutable.
+
+    A plain class rather than a dataclass: this module is imported by every ping, and importing
+    dataclasses (with inspect) would be most of the cost of `import hcctl` in an application.
+    """
+
+    __slots__ = ("file", "line", "message", "path")
 
     file: str
     path: str  # dotted key path, e.g. "checks.backup.timeout"; "" for the whole file
     message: str
-    line: int | None = None
+    line: int | None
+
+    def __init__(self, file: str, path: str, message: str, line: int | None = None) -> None:
+        for name, value in (("file", file), ("path", path), ("message", message), ("line", line)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SpecProblem is immutable: cannot set {name!r}")
+
+    def _fields(self) -> tuple[str, str, str, int | None]:
+        return (self.file, self.path, self.message, self.line)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SpecProblem):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"SpecProblem(file={self.file!r}, path={self.path!r}, message={self.message!r}, "
+            f"line={self.line!r})"
+        )
 
     def __str__(self) -> str:
         where = self.file

@@ -109,3 +109,36 @@ def test_it_stores_durations_in_microseconds(healthchecks_server: HealthchecksSe
             (uuid.UUID(str(check["uuid"])).hex,),
         ).fetchone()
     assert row == (300_000_000, 60_000_000)
+
+
+def test_it_refuses_checks_past_the_limit_with_an_empty_403() -> None:
+    with LocalServer(check_limit=1) as srv, httpx.Client() as client:
+        headers = {"X-Api-Key": srv.api_key}
+        assert client.post(srv.api_url + "checks/", json={}, headers=headers).status_code == 201
+        refused = client.post(srv.api_url + "checks/", json={}, headers=headers)
+        assert (refused.status_code, refused.content) == (403, b"")
+        slug_url = srv.ping_url + f"{srv.ping_key}/auto?create=1"
+        # Auto-provisioning may go up to twice the limit, then answers "not found".
+        assert client.get(slug_url).status_code == 201
+        assert client.get(srv.ping_url + f"{srv.ping_key}/other?create=1").text == "not found"
+        listed = client.get(srv.api_url + "checks/", headers=headers).json()["checks"]
+        assert len(listed) == 2
+
+
+def test_it_keeps_the_last_hundred_pings(healthchecks_server: HealthchecksServer) -> None:
+    srv = healthchecks_server
+    headers = {"X-Api-Key": srv.api_key}
+    uuid_ = str(_create(srv)["uuid"])
+    with httpx.Client() as client:
+        for _ in range(201):
+            client.get(srv.ping_url + uuid_)
+        pings = client.get(srv.api_url + f"checks/{uuid_}/pings/", headers=headers).json()
+    assert [p["n"] for p in pings["pings"]][:2] == [201, 200]
+    assert len(pings["pings"]) == 100
+    with sqlite3.connect(srv.db_path) as conn:
+        kept = conn.execute(
+            "SELECT COUNT(*) FROM api_ping p JOIN api_check c ON p.owner_id = c.id "
+            "WHERE c.code = ?",
+            (uuid.UUID(uuid_).hex,),
+        ).fetchone()[0]
+    assert kept == 101

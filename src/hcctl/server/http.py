@@ -37,6 +37,7 @@ _ERROR_PAGE = """
 </html>
 """
 HTML = "text/html; charset=utf-8"
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 class Headers(dict[str, str]):
@@ -71,6 +72,11 @@ class Response:
     body: bytes = b""
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
+    # An error page Django makes from an exception (Http404, a body too large): the view's
+    # decorators (CORS, never_cache) never saw it, so it carries none of their headers.
+    raised: bool = False
+    # Django's APPEND_SLASH redirect leaves before the X-Frame-Options middleware runs.
+    frame_options: bool = True
 
 
 def text(body: str, status: int = 200) -> Response:
@@ -88,14 +94,32 @@ def error(message: str, status: int = 400) -> Response:
 
 def not_found_page() -> Response:
     details = "The requested resource was not found on this server."
-    return text(_ERROR_PAGE.format(title="Not Found", details=details), 404)
+    page = text(_ERROR_PAGE.format(title="Not Found", details=details), 404)
+    page.raised = True
+    return page
 
 
 def bad_request_page() -> Response:
-    return text(_ERROR_PAGE.format(title="Bad Request (400)", details=""), 400)
+    page = text(_ERROR_PAGE.format(title="Bad Request (400)", details=""), 400)
+    page.raised = True
+    return page
+
+
+def csrf_failure_page() -> Response:
+    """Django's answer to a POST (or PUT, DELETE...) on a view not exempt from CSRF checks."""
+    body = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n  <title>403 Forbidden</title>\n</head>\n'
+        '<body>\n<div id="summary">\n  <h1>Forbidden <span>(403)</span></h1>\n'
+        "  <p>CSRF verification failed. Request aborted.</p>\n</div>\n</body>\n</html>\n"
+    )
+    page = text(body, 403)
+    page.raised = True
+    return page
 
 
 def never_cache(response: Response) -> Response:
+    if response.raised:
+        return response
     response.headers["Expires"] = formatdate(usegmt=True)
     response.headers["Cache-Control"] = "max-age=0, no-cache, no-store, must-revalidate, private"
     return response
@@ -110,6 +134,7 @@ class Route:
     handler: Handler
     extra: dict[str, Any]
     cors: tuple[str, ...] | None  # the methods a CORS-wrapped view allows; None: any
+    csrf: bool  # the real view is not CSRF-exempt: unsafe methods get Django's 403
 
 
 class Router:
@@ -119,9 +144,15 @@ class Router:
         self.routes: list[Route] = []
 
     def add(
-        self, pattern: str, handler: Handler, *, cors: tuple[str, ...] | None = None, **extra: Any
+        self,
+        pattern: str,
+        handler: Handler,
+        *,
+        cors: tuple[str, ...] | None = None,
+        csrf: bool = False,
+        **extra: Any,
     ) -> None:
-        self.routes.append(Route(re.compile(pattern), handler, extra, cors))
+        self.routes.append(Route(re.compile(pattern), handler, extra, cors, csrf))
 
     def match(self, path: str) -> tuple[Route, dict[str, Any]] | None:
         for route in self.routes:
@@ -138,9 +169,11 @@ class Router:
                 location = (
                     request.path + "/" + ("?" + request.raw_query if request.raw_query else "")
                 )
-                return Response(301, headers={"Location": location})
+                return Response(301, headers={"Location": location}, frame_options=False)
             return not_found_page()
         route, params = found
+        if route.csrf and request.method not in _SAFE_METHODS:
+            return csrf_failure_page()
         if route.cors is None:
             return route.handler(request, **params)
         return _with_cors(route, request, params)
@@ -153,6 +186,8 @@ def _with_cors(route: Route, request: Request, params: dict[str, Any]) -> Respon
         response = route.handler(request, **params)
     else:
         response = Response(405)
+    if response.raised:
+        return response
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Headers"] = "X-Api-Key"
     response.headers["Access-Control-Allow-Methods"] = ", ".join((*(route.cors or ()), "OPTIONS"))

@@ -52,7 +52,6 @@ _REASONS = {
 # Headers Django's middleware adds to every response of the real server.
 _FIXED_HEADERS = (
     b"Server: hcctl-local-healthchecks\r\n"
-    b"X-Frame-Options: DENY\r\n"
     b"X-Content-Type-Options: nosniff\r\n"
     b"Referrer-Policy: same-origin\r\n"
     b"Cross-Origin-Opener-Policy: same-origin\r\n"
@@ -160,6 +159,8 @@ class _Connection(socketserver.StreamRequestHandler):
         lines += [f"{name}: {value}\r\n" for name, value in response.headers.items()]
         if not keep_alive:
             lines.append("Connection: close\r\n")
+        if response.frame_options:
+            lines.append("X-Frame-Options: DENY\r\n")
         data = "".join(lines).encode("latin-1") + _FIXED_HEADERS + b"\r\n"
         # One write for head and body: a second small write could wait on a delayed ACK.
         self.wfile.write(data if head_only else data + response.body)

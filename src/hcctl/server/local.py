@@ -107,7 +107,11 @@ class LocalServer:
         self.host = host
         self.channels = tuple(channels)
         self._settings = Settings(ping_body_limit=ping_body_limit, check_limit=check_limit)
-        self._httpd = HttpServer((host, port), Router(), lambda: None)
+        try:
+            self._httpd = HttpServer((host, port), Router(), lambda: None)
+        except OSError:
+            self._cleanup_tmpdir()
+            raise
         self.port = int(self._httpd.server_address[1])
         self.app = App(self.db_path, Urls(self.site_url, self.ping_url), self._settings)
         self._httpd.router = build_router(self.app)
@@ -209,6 +213,9 @@ class LocalServer:
         """Stop for good and remove the temporary database, if we made one."""
         self.stop()
         self.app.close()
+        self._cleanup_tmpdir()
+
+    def _cleanup_tmpdir(self) -> None:
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None

@@ -50,8 +50,9 @@ def _add_api_routes(router: Router, api: Api, prefix: str, v: int) -> None:
     router.add(prefix + f"checks/{UUID}/resume", api.resume, cors=post, v=v)
     router.add(prefix + f"notifications/{UUID}/status", api.notification_status, v=v)
     router.add(prefix + "channels/", api.channels, cors=get, v=v)
-    router.add(prefix + "metrics/", api.metrics, v=v)
-    router.add(prefix + "status/", api.status, v=v)
+    router.add(prefix + "metrics/", api.metrics, csrf=True, v=v)
+    router.add(prefix + "status/", api.status, csrf=True, v=v)
+    router.add(prefix + "bounces/", api.bounces, v=v)
 
 
 def _add_history_routes(router: Router, history: History, prefix: str, v: int) -> None:
@@ -65,6 +66,8 @@ def _add_history_routes(router: Router, history: History, prefix: str, v: int) -
 def _add_badge_routes(router: Router, badges: Badges) -> None:
     key_sig = rf"/badge/(?P<badge_key>{SLUG})/(?P<signature>{SLUG})"
     fmt = rf"\.(?P<fmt>{SLUG})"
-    router.add(key_sig + rf"/(?P<tag>[\w%~_.-]+){fmt}", badges.project_badge, cors=("GET",))
-    router.add(key_sig + fmt, badges.project_badge, cors=("GET",))
-    router.add(rf"/b/(?P<states>{INT})/{UUID}{fmt}", badges.check_badge, cors=("GET",))
+    get = ("GET",)
+    tag = r"(?P<tag>[\w%~_.-]+)"
+    router.add(key_sig + rf"/{tag}{fmt}", badges.project_badge, cors=get, csrf=True)
+    router.add(key_sig + fmt, badges.project_badge, cors=get, csrf=True)
+    router.add(rf"/b/(?P<states>{INT})/{UUID}{fmt}", badges.check_badge, cors=get, csrf=True)

@@ -6,7 +6,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -46,9 +47,10 @@ def serve(
         )
     except OSError as exc:
         raise HcctlError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
-    with server:
+    with server, _stop_signals() as stop:
         _announce(server, echo, show_keys=not (api_key and api_key_readonly and ping_key))
-        _wait_for_signal()
+        while not stop.wait(0.5):
+            pass
 
 
 def _check_keys(api_key: str | None, api_key_readonly: str | None, ping_key: str | None) -> None:
@@ -73,7 +75,9 @@ def _announce(server: LocalServer, echo: Callable[[str], None], *, show_keys: bo
     echo("Press Ctrl+C to stop.")
 
 
-def _wait_for_signal() -> None:
+@contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM, handled from before the server says it is ready."""
     stop = threading.Event()
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -81,8 +85,7 @@ def _wait_for_signal() -> None:
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(0.5):
-            pass
+        yield stop
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)

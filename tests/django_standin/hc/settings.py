@@ -38,5 +38,8 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ["HCCTL_STANDIN_DB"],
+        # The local server writes to the same file: take the write lock when a transaction
+        # starts and wait for it, as the server's own writers do, instead of failing at once.
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
     }
 }

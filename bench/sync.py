@@ -1,0 +1,295 @@
+"""Benchmark hcctl's sync against the local server; records bench/RESULTS.md's "sync" section.
+
+    python bench/sync.py [--checks 1000] [--hosted-checks 150] [--no-record]
+
+Side by side, in one run, each on a fresh local server (`hcctl serve`, its own process):
+1. apply creating and pinning N checks (concurrency 4, the default), against the seeds' way:
+   per check, GET it (404), create it, pin it, one after the other, a new connection for each
+   request (their `requests.get()` and `requests.post()`);
+2. a no-op apply on those N checks: requests sent (1 list, plus 1 channels list when the spec
+   names integrations) and wall time;
+3. hosted mode through a proxy that answers 429 past 100 requests in any minute, as
+   healthchecks.io does: apply creating M checks with the client's hosted rate limit; the
+   proxy counts what it refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+import hcctl
+from hcctl.api import HOSTED_RATE, HealthchecksApi
+from hcctl.pinning import open_pinner
+from hcctl.settings import Settings
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+CONCURRENCY = 4  # apply's default
+START, END = "<!-- bench: sync -->", "<!-- /bench: sync -->"
+
+
+@dataclass(frozen=True)
+class Server:
+    api_url: str
+    api_key: str
+    db_path: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def local_server(folder: Path) -> Iterator[Server]:
+    """`hcctl serve` in its own process, so that client and server do not share one GIL."""
+    port, key = _free_port(), secrets.token_hex(16)
+    db_path = folder / f"hc-{port}.sqlite"
+    command = [sys.executable, "-m", "hcctl", "serve", "--port", str(port), "--db", str(db_path)]
+    process = subprocess.Popen(
+        [*command, "--api-key", key],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    site = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{site}/api/v3/status/").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield Server(f"{site}/api/v3/", key, db_path)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def write_spec(folder: Path, count: int, *, channels: bool, uuids: bool = True) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    defaults = '[defaults]\ngrace = "5m"\n' + ('channels = ["email"]\n' if channels else "")
+    tables = [f'[checks.job-{n}]\nname = "Job {n}"\ntimeout = "10m"\n' for n in range(count)]
+    (folder / "healthchecks.toml").write_text(defaults + "\n" + "\n".join(tables))
+    env = "".join(f"HC_CHECK_JOB_{n}={uuid.uuid4()}\n" for n in range(count)) if uuids else ""
+    (folder / ".env.healthchecks").write_text(env)
+
+
+def settings(server: Server, folder: Path, *, pinned: bool) -> Settings:
+    db_url = f"sqlite:///{server.db_path}" if pinned else None
+    return Settings.load(
+        cwd=folder, environ={}, api_url=server.api_url, api_key=server.api_key, db_url=db_url
+    )
+
+
+def timed_apply(
+    server: Server, folder: Path, *, pinned: bool, rate_limit: float | None = None
+) -> tuple[float, int, hcctl.ApplyResult]:
+    with HealthchecksApi(server.api_url, server.api_key, rate_limit=rate_limit) as api:
+        started = time.perf_counter()
+        result = hcctl.apply(
+            settings=settings(server, folder, pinned=pinned), api=api, concurrency=CONCURRENCY
+        )
+        return time.perf_counter() - started, api.request_count, result
+
+
+def seeds_way(server: Server, folder: Path) -> tuple[float, int]:
+    """The seeds' ensure scripts: per check, GET it, create it, pin it, one after the other.
+
+    Their calls were `requests.get()`/`requests.post()`: a new connection for each request.
+    Pinning gets one database connection for the whole run, as their Django script had.
+    """
+    spec = settings(server, folder, pinned=True).load_spec()
+    pinner = open_pinner(db_url=f"sqlite:///{server.db_path}")
+    assert pinner is not None
+    fresh_connections = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
+    with HealthchecksApi(server.api_url, server.api_key, client=fresh_connections) as api:
+        started = time.perf_counter()
+        for check in spec:
+            assert check.uuid is not None
+            try:
+                api.get_check(check.uuid)
+                continue
+            except hcctl.NotFound:
+                pass
+            created, _ = api.create_check(check.api_body())
+            pinner.pin(created.uuid or "", check.uuid)
+        elapsed = time.perf_counter() - started
+        count = api.request_count
+    pinner.close()
+    fresh_connections.close()
+    return elapsed, count
+
+
+# --- a proxy answering 429 past 100 requests a minute, as the hosted service does ------------
+
+
+class RateLimitingProxy:
+    """Forwards to `target`, refusing (429, Retry-After) past `limit` requests in 60 s."""
+
+    def __init__(self, target: str, limit: int = 100) -> None:
+        self.target, self.limit = target.split("/api/")[0], limit  # the site
+        self.seen: deque[float] = deque()
+        self.forwarded = 0
+        self.refused = 0
+        self.lock = threading.Lock()
+        self.client = httpx.Client(timeout=30)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def handle_one(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                answer = proxy.forward(self.command, self.path, self.headers, body)
+                status, headers, content = answer
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = do_DELETE = handle_one
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v3/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def allowed(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            while self.seen and now - self.seen[0] > 60:
+                self.seen.popleft()
+            if len(self.seen) >= self.limit:
+                self.refused += 1
+                return False
+            self.seen.append(now)
+            self.forwarded += 1
+            return True
+
+    def forward(
+        self, method: str, path: str, headers: object, body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if not self.allowed():
+            return 429, [("Retry-After", "10"), ("Content-Type", "text/plain")], b"rate limited"
+        names = ("X-Api-Key", "Content-Type")
+        sent = {n: headers[n] for n in names if headers[n]}  # type: ignore[index]
+        response = self.client.request(method, self.target + path, headers=sent, content=body)
+        kept = [(k, v) for k, v in response.headers.items() if k.lower() == "content-type"]
+        return response.status_code, kept, response.content
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.client.close()
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run(checks: int, hosted_checks: int) -> list[str]:
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, Python "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, local server in its own process.",
+        "",
+        "| what | figure |",
+        "|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_spec(folder / "spec", checks, channels=True)
+        with local_server(folder) as server:
+            ours, ours_requests, result = timed_apply(server, folder / "spec", pinned=True)
+            assert len(result.outcomes) == checks
+            noop, noop_requests, again = timed_apply(server, folder / "spec", pinned=True)
+            assert again.outcomes == ()
+            env_text = (folder / "spec" / ".env.healthchecks").read_text()
+            write_spec(folder / "spec", checks, channels=False)
+            (folder / "spec" / ".env.healthchecks").write_text(env_text)
+            bare, bare_requests, again = timed_apply(server, folder / "spec", pinned=True)
+            assert again.outcomes == ()
+        write_spec(folder / "seeds", checks, channels=True)
+        with local_server(folder) as server:
+            seeds, seeds_requests = seeds_way(server, folder / "seeds")
+        print(f"create+pin: ours {ours:.2f}s, seeds {seeds:.2f}s", flush=True)
+        lines += [
+            f"| apply creating and pinning {checks} checks (concurrency {CONCURRENCY}) "
+            f"| {ours:.2f} s, {ours_requests} requests |",
+            f"| the seeds' way: per check GET, create, pin, in sequence | {seeds:.2f} s, "
+            f"{seeds_requests} requests |",
+            f"| speed-up | **{seeds / ours:.1f}x** |",
+            f"| no-op apply, {checks} checks, spec naming integrations | {noop * 1000:.0f} ms, "
+            f"**{noop_requests} requests** (list + channels) |",
+            f"| no-op apply, {checks} checks, no integrations named | {bare * 1000:.0f} ms, "
+            f"**{bare_requests} request** (list) |",
+        ]
+        lines += hosted(folder, hosted_checks)
+    return lines
+
+
+def hosted(folder: Path, count: int) -> list[str]:
+    write_spec(folder / "hosted", count, channels=False, uuids=False)
+    with local_server(folder) as server:
+        proxy = RateLimitingProxy(server.api_url)
+        try:
+            through = Server(proxy.url, server.api_key, server.db_path)
+            elapsed, requests, result = timed_apply(
+                through, folder / "hosted", pinned=False, rate_limit=HOSTED_RATE
+            )
+            assert len(result.outcomes) == count
+        finally:
+            proxy.close()
+    print(f"hosted: {elapsed:.1f}s, {requests} requests, {proxy.refused} refused", flush=True)
+    return [
+        f"| hosted mode: apply creating {count} checks through a proxy allowing 100 requests "
+        f"a minute | {elapsed:.1f} s, {requests} requests, **{proxy.refused} refused (429)** |",
+    ]
+
+
+def record(lines: list[str]) -> None:
+    section = "\n".join([START, "## Sync: plan and apply (bench/sync.py)", "", *lines, END])
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if START in text:
+        before, _, rest = text.partition(START)
+        text = before + section + rest.partition(END)[2]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--checks", type=int, default=1000)
+    parser.add_argument("--hosted-checks", type=int, default=150)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    lines = run(args.checks, args.hosted_checks)
+    print("\n".join(lines))
+    if not args.no_record:
+        record(lines)
+
+
+if __name__ == "__main__":
+    main()
