@@ -77,3 +77,12 @@ def test_every_public_name_has_a_lazy_source() -> None:
 
 def test_it_raises_attribute_error_for_unknown_names() -> None:
     assert not hasattr(hcctl, "no_such_name")
+
+
+def test_functions_named_like_submodules_stay_functions() -> None:
+    code = (
+        "import hcctl.plan, hcctl.apply, hcctl.export, hcctl, inspect; "
+        "print(all(inspect.isfunction(f) for f in (hcctl.plan, hcctl.apply, hcctl.export)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -10,6 +10,8 @@ To export a name: add it to `__all__`, to `_SOURCES` and to the TYPE_CHECKING im
 
 from __future__ import annotations
 
+import sys
+
 from hcctl.__about__ import __version__
 
 TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typing's
@@ -164,3 +166,20 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(type(sys)):  # type: ignore[misc]
+    """The package module, guarding the public functions named like submodules.
+
+    Importing a submodule sets it as an attribute of its package, so loading `hcctl.plan` (the
+    module) would replace `hcctl.plan` (the function) and `hcctl.plan(...)` would call a module.
+    The public name wins; the module's names stay importable: `from hcctl.plan import Plan`.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _SOURCES and isinstance(value, type(sys)):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
