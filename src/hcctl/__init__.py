@@ -19,11 +19,13 @@ TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typi
 if TYPE_CHECKING:
     from hcctl.api import Channel, Check, HealthchecksApi
     from hcctl.apply import ApplyResult, Outcome
+    from hcctl.bootstrap import BootstrapResult, bootstrap
     from hcctl.durations import format_duration, parse_duration
     from hcctl.envfile import read_env, update_env
     from hcctl.errors import (
         ApiError,
         AuthError,
+        BootstrapError,
         Conflict,
         HcctlError,
         NotFound,
@@ -58,6 +60,8 @@ __all__ = [
     "ApplyResult",
     "AsyncPingClient",
     "AuthError",
+    "BootstrapError",
+    "BootstrapResult",
     "Channel",
     "Check",
     "CheckSpec",
@@ -86,6 +90,7 @@ __all__ = [
     "VerifyResult",
     "__version__",
     "apply",
+    "bootstrap",
     "export",
     "format_duration",
     "load_spec",
@@ -105,6 +110,8 @@ _SOURCES = {
     "ApplyResult": "hcctl.apply",
     "AsyncPingClient": "hcctl.ping",
     "AuthError": "hcctl.errors",
+    "BootstrapError": "hcctl.errors",
+    "BootstrapResult": "hcctl.bootstrap",
     "Channel": "hcctl.api",
     "Check": "hcctl.api",
     "CheckSpec": "hcctl.spec",
@@ -132,6 +139,7 @@ _SOURCES = {
     "VerifyProblem": "hcctl.sync",
     "VerifyResult": "hcctl.sync",
     "apply": "hcctl.sync",
+    "bootstrap": "hcctl.bootstrap",
     "export": "hcctl.export",
     "format_duration": "hcctl.durations",
     "load_spec": "hcctl.spec",
