@@ -923,7 +923,10 @@ def _from_settings(
 
     flags = {k: v for k, v in options.items() if k in _SETTINGS}
     rest = {k: v for k, v in options.items() if k not in _SETTINGS}
-    return {**ping_settings(environ=environ, cwd=cwd, **flags), **rest}
+    found = ping_settings(environ=environ, cwd=cwd, **flags)
+    # No spec beside the env file means none: "" keeps the client from looking in the cwd.
+    found["spec_path"] = found["spec_path"] or ""
+    return {**found, **rest}
 
 
 def _random() -> float:
