@@ -334,8 +334,13 @@ class HealthchecksApi:
     # --- checks ---------------------------------------------------------------------------------
 
     def list_checks(self, *, tags: Iterable[str] = (), slug: str | None = None) -> list[Check]:
-        """Every check of the project (no pagination), optionally having all `tags` / `slug`."""
-        params = [("tag", tag) for tag in tags]
+        """Every check of the project (no pagination), optionally having all `tags` / `slug`.
+
+        `tags` may also be one string of space-separated tags, as the API writes them.
+        """
+        # A str is an Iterable[str] of characters: take it as the API's tag string instead.
+        tag_list = tags.split() if isinstance(tags, str) else list(tags)
+        params = [("tag", tag) for tag in tag_list]
         if slug is not None:
             params.append(("slug", slug))
         data = self._call("GET", "checks/", params=params)
