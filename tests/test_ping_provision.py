@@ -264,3 +264,18 @@ def test_background_pings_provision_too(
     [check] = checks(healthchecks_server)
     assert check["uuid"] == wanted
     assert [p["type"] for p in pings(healthchecks_server, wanted)] == ["start", "success"]
+
+
+def test_background_pings_sent_while_the_server_is_down_arrive_after(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    uuid = new_check(healthchecks_server)
+    healthchecks_server.server.stop()
+    hc = PingClient(healthchecks_server.ping_url, background=True, deadline=0.3, backoff=0.05)
+    with hc:
+        hc.start(uuid)
+        hc.success(uuid, body="done")
+        assert hc.flush(1) is False  # still down
+        healthchecks_server.server.start()
+        assert hc.flush(30) is True
+    assert [p["type"] for p in pings(healthchecks_server, uuid)] == ["start", "success"]

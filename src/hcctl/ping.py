@@ -395,7 +395,7 @@ class PingClient(_PingBase):
         if client is not None:
             from hcctl._http import HttpxTransport
 
-            self._transport = HttpxTransport(client)
+            self._transport = HttpxTransport(client, secret=self._ping_key)
         else:
             self._transport = StdlibTransport()
         self._queue_size = queue_size
@@ -670,7 +670,7 @@ class AsyncPingClient(_PingBase):
         from hcctl._http import AsyncHttpxTransport
 
         if self._transport is None:
-            self._transport = AsyncHttpxTransport(self._client)
+            self._transport = AsyncHttpxTransport(self._client, secret=self._ping_key)
         url = self._url(ping)
         attempt = 0
         while True:
