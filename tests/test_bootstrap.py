@@ -348,3 +348,28 @@ def test_it_says_when_the_server_is_older_than_hashed_keys(
     assert result.exit_code == 1
     assert "is older than Healthchecks v3.11 (no hashed API keys)" in result.output
     assert users(hc, email) == []
+
+
+def test_it_keeps_what_it_made_when_apply_fails_and_finishes_next_time(
+    hc: HealthchecksServer, tmp_path: Path, email: str
+) -> None:
+    with HealthchecksApi(hc.api_url, hc.outsider.api_key) as api:
+        theirs, _ = api.create_check({"name": "theirs"})
+    env = tmp_path / ".env.healthchecks"
+    wanted = wanted_uuids(tmp_path)
+    env.write_text(f"HC_CHECK_API={theirs.uuid}\n")  # another project's UUID
+    result = run(hc, tmp_path, email)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: api: the UUID {theirs.uuid} belongs to a check this API key cannot see"
+        " (another project?)\n"
+    )
+    local = read_env(tmp_path / ".env.healthchecks.local")
+    assert server_uuids(hc, local) == {}  # the check made for it was deleted again
+    env.write_text(f"HC_CHECK_API={wanted['HC_CHECK_API']}\n")
+    result = run(hc, tmp_path, email)
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("Changes:\n  api: created (pinned)\n")
+    assert server_uuids(hc, read_env(tmp_path / ".env.healthchecks.local")) == {
+        "HC_CHECK_API": wanted["HC_CHECK_API"]
+    }
