@@ -9,6 +9,7 @@ second one on the ready server (nothing changes), each the mean of a few runs.
 
 from __future__ import annotations
 
+import os
 import platform
 import shlex
 import shutil
@@ -56,7 +57,7 @@ def main() -> None:
     lines = [
         f"Measured {date.today()} on {platform.machine()}, Python {platform.python_version()},"
         " against the local server on 127.0.0.1, manage.py the Django stand-in; means of"
-        f" {RUNS} fresh servers.",
+        f" {RUNS} fresh servers; 1-minute load average {os.getloadavg()[0]:.0f} (other jobs ran).",
         "",
         "| what | figure |",
         "|---|---|",

@@ -180,19 +180,23 @@ def test_it_replaces_only_the_keys_that_no_longer_work(
     assert_keys_work(hc, second)
 
 
-def test_it_replaces_keys_that_belong_to_another_project(
-    hc: HealthchecksServer, tmp_path: Path, email: str
+@pytest.mark.parametrize("which", ["another project's", "malformed"])
+def test_it_replaces_stored_keys_that_are_not_the_projects(
+    hc: HealthchecksServer, tmp_path: Path, email: str, which: str
 ) -> None:
     local = tmp_path / ".env.healthchecks.local"
-    # Keys that work, but for another project (e.g. copied from another machine's file).
-    local.write_text(
-        f"HC_API_KEY={hc.api_key}\nHC_API_KEY_READONLY={hc.api_key_readonly}\n"
-        f"HC_PING_KEY={hc.ping_key}\n"
-    )
+    if which == "malformed":
+        local.write_text("HC_API_KEY=hcw_\u00e9t\u00e9\nHC_API_KEY_READONLY=x\nHC_PING_KEY=y\n")
+    else:  # keys that work, but for another project (copied from another machine's file)
+        local.write_text(
+            f"HC_API_KEY={hc.api_key}\nHC_API_KEY_READONLY={hc.api_key_readonly}\n"
+            f"HC_PING_KEY={hc.ping_key}\n"
+        )
+    before = read_env(local)
     result = run(hc, tmp_path, email)
     assert result.exit_code == 0, result.output
     stored = read_env(local)
-    assert all(stored[key] != getattr(hc, key[3:].lower()) for key in KEYS)
+    assert all(stored[key] != before[key] for key in KEYS)
     assert_keys_work(hc, stored)
 
 
