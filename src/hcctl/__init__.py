@@ -11,6 +11,7 @@ To export a name: add it to `__all__`, to `_SOURCES` and to the TYPE_CHECKING im
 from __future__ import annotations
 
 import sys
+import types
 
 from hcctl.__about__ import __version__
 
@@ -168,17 +169,17 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-class _Package(type(sys)):  # type: ignore[misc]
-    """The package module, guarding the public functions named like submodules.
+class _Package(types.ModuleType):
+    """This package's module type: a public name beats a submodule of the same name.
 
-    Importing a submodule sets it as an attribute of its package, so loading `hcctl.plan` (the
-    module) would replace `hcctl.plan` (the function) and `hcctl.plan(...)` would call a module.
-    The public name wins; the module's names stay importable: `from hcctl.plan import Plan`.
+    Importing the submodule hcctl.apply sets the package attribute `apply` to that module,
+    which would hide the function `hcctl.apply` (from hcctl.sync) once loaded, or not,
+    depending on what was imported first. Eager imports used to settle it; lazily, this does.
     """
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name in _SOURCES and isinstance(value, type(sys)):
-            return
+        if name in _SOURCES and isinstance(value, types.ModuleType):
+            return  # `__getattr__` resolves the public name when it is asked for
         super().__setattr__(name, value)
 
 
