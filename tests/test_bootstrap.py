@@ -180,19 +180,23 @@ def test_it_replaces_only_the_keys_that_no_longer_work(
     assert_keys_work(hc, second)
 
 
-def test_it_replaces_keys_that_belong_to_another_project(
-    hc: HealthchecksServer, tmp_path: Path, email: str
+@pytest.mark.parametrize("which", ["another project's", "malformed"])
+def test_it_replaces_stored_keys_that_are_not_the_projects(
+    hc: HealthchecksServer, tmp_path: Path, email: str, which: str
 ) -> None:
     local = tmp_path / ".env.healthchecks.local"
-    # Keys that work, but for another project (e.g. copied from another machine's file).
-    local.write_text(
-        f"HC_API_KEY={hc.api_key}\nHC_API_KEY_READONLY={hc.api_key_readonly}\n"
-        f"HC_PING_KEY={hc.ping_key}\n"
-    )
+    if which == "malformed":
+        local.write_text("HC_API_KEY=hcw_\u00e9t\u00e9\nHC_API_KEY_READONLY=x\nHC_PING_KEY=y\n")
+    else:  # keys that work, but for another project (copied from another machine's file)
+        local.write_text(
+            f"HC_API_KEY={hc.api_key}\nHC_API_KEY_READONLY={hc.api_key_readonly}\n"
+            f"HC_PING_KEY={hc.ping_key}\n"
+        )
+    before = read_env(local)
     result = run(hc, tmp_path, email)
     assert result.exit_code == 0, result.output
     stored = read_env(local)
-    assert all(stored[key] != getattr(hc, key[3:].lower()) for key in KEYS)
+    assert all(stored[key] != before[key] for key in KEYS)
     assert_keys_work(hc, stored)
 
 
@@ -348,3 +352,28 @@ def test_it_says_when_the_server_is_older_than_hashed_keys(
     assert result.exit_code == 1
     assert "is older than Healthchecks v3.11 (no hashed API keys)" in result.output
     assert users(hc, email) == []
+
+
+def test_it_keeps_what_it_made_when_apply_fails_and_finishes_next_time(
+    hc: HealthchecksServer, tmp_path: Path, email: str
+) -> None:
+    with HealthchecksApi(hc.api_url, hc.outsider.api_key) as api:
+        theirs, _ = api.create_check({"name": "theirs"})
+    env = tmp_path / ".env.healthchecks"
+    wanted = wanted_uuids(tmp_path)
+    env.write_text(f"HC_CHECK_API={theirs.uuid}\n")  # another project's UUID
+    result = run(hc, tmp_path, email)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: api: the UUID {theirs.uuid} belongs to a check this API key cannot see"
+        " (another project?)\n"
+    )
+    local = read_env(tmp_path / ".env.healthchecks.local")
+    assert server_uuids(hc, local) == {}  # the check made for it was deleted again
+    env.write_text(f"HC_CHECK_API={wanted['HC_CHECK_API']}\n")
+    result = run(hc, tmp_path, email)
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("Changes:\n  api: created (pinned)\n")
+    assert server_uuids(hc, read_env(tmp_path / ".env.healthchecks.local")) == {
+        "HC_CHECK_API": wanted["HC_CHECK_API"]
+    }

@@ -188,14 +188,14 @@ def _broken_keys(api_url: str, stored: dict[str, str]) -> frozenset[str]:
 
 
 def _works(api_url: str, name: str, key: str) -> bool:
-    with HealthchecksApi(api_url, key, retries=1) as api:
-        try:
+    try:
+        with HealthchecksApi(api_url, key, retries=1) as api:
             if name == "HC_API_KEY":
                 api.list_channels()  # read-write keys only
             else:
                 api.list_checks()
-        except AuthError:
-            return False
+    except AuthError:  # also for a key with characters no key has
+        return False
     return True
 
 

@@ -86,25 +86,25 @@ class SqlPinner:
     def _pin(self, current: uuid.UUID, wanted: uuid.UUID) -> None:
         cursor = self._conn.cursor()
         self._backend.begin(self._conn)
-        if current == wanted:
-            # Nothing to change; MySQL would count an update to the same value as 0 rows.
-            found = self._exists(cursor, current)
-            self._rollback()
-            if not found:
-                raise PinError(f"no check with UUID {current} in {self.where}")
-            return
-        if self._exists(cursor, wanted):
+        if current != wanted and self._exists(cursor, wanted):
             self._rollback()
             raise self._taken(wanted)
+        if not self._update(cursor, current, wanted):
+            self._rollback()
+            raise PinError(f"no check with UUID {current} in {self.where}")
+        self._conn.commit()
+
+    def _update(self, cursor: Any, current: uuid.UUID, wanted: uuid.UUID) -> bool:
+        """Whether the check with `current` now has `wanted` (not committed yet)."""
+        if current == wanted:
+            # Nothing to change, only to confirm: MySQL counts a same-value update as 0 rows.
+            return self._exists(cursor, current)
         p = self._backend.param
         cursor.execute(
             f"UPDATE api_check SET code = {p} WHERE code = {p}",
             (self._value(wanted), self._value(current)),
         )
-        if cursor.rowcount != 1:
-            self._rollback()
-            raise PinError(f"no check with UUID {current} in {self.where}")
-        self._conn.commit()
+        return bool(cursor.rowcount == 1)
 
     def _exists(self, cursor: Any, code: uuid.UUID) -> bool:
         p = self._backend.param
