@@ -724,7 +724,12 @@ class Job:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._sync(*_outcome(exc))
+        try:
+            self._sync(*_outcome(exc))
+        except HcctlError as error:  # strict clients only
+            if exc is None:
+                raise
+            _hide_behind(error, exc)
 
     async def __aenter__(self) -> Job:
         await self._async("start", None)
@@ -736,7 +741,12 @@ class Job:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._async(*_outcome(exc))
+        try:
+            await self._async(*_outcome(exc))
+        except HcctlError as error:  # strict clients only
+            if exc is None:
+                raise
+            _hide_behind(error, exc)
 
     def log(self, body: str | bytes) -> bool:
         """A log ping (no status change) carrying this job's rid, from synchronous code."""
@@ -761,6 +771,11 @@ class Job:
 
         # A synchronous ping may wait for retries: keep the event loop free meanwhile.
         return await asyncio.to_thread(client.ping, self.check, kind, body=body, rid=self.rid)
+
+
+def _hide_behind(error: HcctlError, exc: BaseException) -> None:
+    """The application's exception must propagate untouched, even past a strict ping's error."""
+    _logger().warning("hcctl: the fail ping after %s failed: %s", type(exc).__name__, error)
 
 
 def _outcome(exc: BaseException | None) -> tuple[str, str | None]:
