@@ -169,3 +169,19 @@ def test_async_monitor_rejects_sync_functions(hc: PingClient) -> None:
     client = AsyncPingClient("http://127.0.0.1:1/ping/")
     with pytest.raises(TypeError, match="async def"):
         client.monitor(UUID)(lambda: None)  # type: ignore[arg-type,return-value]
+
+
+def test_httpx_logs_never_show_the_ping_key(
+    server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = "pk-very-secret-0123456789abcdef"
+
+    async def main() -> bool:
+        async with AsyncPingClient(server.ping_url, ping_key=key) as client:
+            return await client.success("nightly")
+
+    with caplog.at_level("INFO", logger="httpx"):
+        assert asyncio.run(main()) is True
+    assert server.paths() == [f"/ping/{key}/nightly"]
+    assert "/ping/***/nightly" in caplog.text
+    assert key not in caplog.text

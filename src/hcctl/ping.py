@@ -395,7 +395,7 @@ class PingClient(_PingBase):
         if client is not None:
             from hcctl._http import HttpxTransport
 
-            self._transport = HttpxTransport(client)
+            self._transport = HttpxTransport(client, secret=self._ping_key)
         else:
             self._transport = StdlibTransport()
         self._queue_size = queue_size
@@ -670,7 +670,7 @@ class AsyncPingClient(_PingBase):
         from hcctl._http import AsyncHttpxTransport
 
         if self._transport is None:
-            self._transport = AsyncHttpxTransport(self._client)
+            self._transport = AsyncHttpxTransport(self._client, secret=self._ping_key)
         url = self._url(ping)
         attempt = 0
         while True:
@@ -821,10 +821,17 @@ def ping(
 ) -> bool:
     """Ping with the default client; a drop-in for the seeds' `enhanced_healthchecks.ping(uuid)`.
 
-    from hcctl.ping import ping
-    ping("0cab08fe-03f4-48c2-a927-90493fa0b2f2")   # created on first ping if missing
+        from hcctl.ping import ping
+        ping("0cab08fe-03f4-48c2-a927-90493fa0b2f2")   # created on first ping if missing
+
+    Never raises: even settings that cannot be used are logged and give False.
     """
-    return default_client().ping(check, kind, body=body, rid=rid)
+    try:
+        client = default_client()
+    except HcctlError as exc:
+        _logger().warning("hcctl: ping of %r failed: %s", check, exc)
+        return False
+    return client.ping(check, kind, body=body, rid=rid)
 
 
 def send_ping(
