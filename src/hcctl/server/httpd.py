@@ -151,7 +151,9 @@ class _Connection(socketserver.StreamRequestHandler):
             response = self._respond(request)
         self._send(response, head_only=method == "HEAD", keep_alive=keep_alive)
         elapsed = (time.perf_counter() - started) * 1000
-        log.info("%s %s %d %.1fms", method, loggable(request.path), response.status, elapsed)
+        if log.isEnabledFor(logging.INFO):
+            path = loggable(request.path)
+            log.info("%s %s %d %.1fms", method, path, response.status, elapsed)
         return keep_alive
 
     def _respond(self, request: Request) -> Response:
