@@ -163,6 +163,7 @@ def report(figures: Figures) -> str:
 def record(text: str) -> None:
     """Replace this benchmark's block of RESULTS.md (between its markers), keeping the rest."""
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    machine += f", load average {os.getloadavg()[0]:.1f} during the run"
     begin, end = f"<!-- bench: {SECTION} -->", f"<!-- /bench: {SECTION} -->"
     block = (
         f"{begin}\n## Local server (bench/server.py)\n\n"

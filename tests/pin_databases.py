@@ -94,6 +94,7 @@ def postgres_db(*, code_type: str = "uuid", table: bool = True) -> Iterator[PinD
         unreachable("PostgreSQL at 127.0.0.1:5432", exc)
         raise
     url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    admin.execute("SET lock_timeout = '20s'")  # a test that left a lock must not hang the run
     try:
         admin.execute(f"CREATE SCHEMA {schema}")
         if table:
@@ -122,6 +123,7 @@ def mariadb_db(*, code_type: str = "char(32)", table: bool = True) -> Iterator[P
         raise
     try:
         with admin.cursor() as cur:
+            cur.execute("SET SESSION lock_wait_timeout = 20")  # never hang on a leftover lock
             cur.execute(f"CREATE DATABASE {name}")
             if table:
                 cur.execute(

@@ -85,6 +85,12 @@ def test_it_filters_by_every_tag_and_by_slug() -> None:
     assert server.received[0].target == "/api/v3/checks/?tag=prod&tag=db&slug=backup"
 
 
+def test_it_takes_a_tag_string_as_the_api_writes_it() -> None:
+    with serve(json_answer(200, {"checks": []})) as server, api_on(server) as api:
+        api.list_checks(tags="prod db")
+    assert server.received[0].target == "/api/v3/checks/?tag=prod&tag=db"
+
+
 def test_it_reads_the_uuid_from_the_ping_url_on_old_servers() -> None:
     old = {k: v for k, v in CHECK.items() if k != "uuid"}
     with serve(json_answer(200, {"checks": [old]})) as server, api_on(server) as api:

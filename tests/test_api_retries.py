@@ -80,6 +80,17 @@ def test_it_reads_a_retry_after_date() -> None:
     assert len(server.received) == 2
 
 
+def test_it_gives_up_at_once_on_a_503_that_asks_for_an_hour() -> None:
+    down = Answer(503, headers={"Retry-After": "3600"})
+    with (
+        CannedServer(down, LISTED) as server,
+        api_on(server) as api,
+        pytest.raises(ServerError, match="503"),
+    ):
+        api.list_checks()
+    assert len(server.received) == 1
+
+
 def test_it_retries_429_even_for_a_plain_create() -> None:
     # A 429 was not processed, so repeating it cannot make a second check.
     answers = (Answer(429), json_answer(201, CHECK))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 import uuid as uuidlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -323,6 +325,17 @@ def test_it_checks_the_database_before_creating_anything(
     assert_nothing_created(healthchecks_server)
 
 
+def test_it_keeps_a_database_password_out_of_its_messages(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    folder = project(tmp_path)
+    db_url = "postgresql://hc:s3cret-pw@127.0.0.1:1/hc"
+    with pytest.raises(PinError) as error:
+        hcctl.apply(settings=settings(healthchecks_server, folder, db_url=db_url))
+    assert "s3cret-pw" not in str(error.value)
+    assert_nothing_created(healthchecks_server)
+
+
 def test_it_leaves_nothing_behind_when_the_uuid_belongs_to_another_project(
     healthchecks_server: HealthchecksServer, tmp_path: Path
 ) -> None:
@@ -376,3 +389,32 @@ def test_checks_in_code_apply_like_files(
     env = read_env(tmp_path / ".env.healthchecks")
     assert uuidlib.UUID(env["HC_CHECK_REDIS"])
     assert hcctl.plan(spec=spec, settings=options).has_changes is False
+
+
+def test_the_seeds_env_file_alone_is_a_spec_that_applies(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    (tmp_path / ".env.healthchecks").write_text(
+        f"# Check IDs (à conserver entre machines)\nHC_CHECK_API={U_API}\n"
+        f"HC_CHECK_CELERY_BEAT={U_BEAT}\n"
+    )
+    result = hcctl.apply(settings=settings(healthchecks_server, tmp_path))
+    assert done(result) == [("api", "created"), ("celery-beat", "created")]
+    checks = server_checks(healthchecks_server)
+    assert (checks["api"].uuid, checks["celery-beat"].uuid) == (U_API, U_BEAT)
+
+
+def test_it_pins_through_the_servers_django_too(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    standin = Path(__file__).parent / "django_standin" / "manage.py"
+    words = ["env", f"HCCTL_STANDIN_DB={healthchecks_server.db_path}", sys.executable, str(standin)]
+    folder = project(tmp_path)
+    options = settings(healthchecks_server, folder, pinned=False, django_cmd=shlex.join(words))
+    result = hcctl.apply(settings=options)
+    assert [o.detail for o in result.outcomes] == ["pinned"] * 3
+    assert {c.uuid for c in server_checks(healthchecks_server).values()} == {
+        U_API,
+        U_BEAT,
+        U_BACKUP,
+    }

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hcctl.api import HealthchecksApi
+from hcctl.durations import parse_duration
 from hcctl.envfile import read_env
 from hcctl.server.pytest_plugin import HealthchecksServer
 from tests.zygote import Zygote
@@ -89,6 +90,13 @@ def delete_some(hc: HealthchecksServer, rng: random.Random) -> None:
             api.delete_check(check.uuid or "")
 
 
+def wait_for_first_write(hc: HealthchecksServer, timeout: str, *, within: float) -> None:
+    """Return once a check on the server has `timeout`, or after `within` seconds."""
+    seconds, deadline = parse_duration(timeout), time.monotonic() + within
+    while timeouts_on(hc)[seconds] == 0 and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
 def timeouts_on(hc: HealthchecksServer) -> Counter[int | None]:
     with HealthchecksApi(hc.api_url, hc.api_key) as api:
         return Counter(c.timeout for c in api.list_checks())
@@ -122,7 +130,12 @@ def test_applies_killed_at_random_points_converge_when_run_again(
         for round_ in range(rounds):
             new_round(round_)
             pid, _ = zygote.start(folder, *args)
-            time.sleep(rng.uniform(0.0, duration))
+            if round_ % 2:
+                time.sleep(rng.uniform(0.0, duration))  # anywhere, its very start included
+            else:
+                # On a loaded machine an apply can take far longer than the one measured: these
+                # rounds wait for its first write, so some kills surely land among its writes.
+                wait_for_first_write(hc, f"{5 + round_ % 3}m", within=duration * 20)
             os.kill(pid, signal.SIGKILL)
             zygote.wait(pid)
             env_uuids(folder, MANY_KEYS)  # always a valid file

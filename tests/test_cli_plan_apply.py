@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,3 +138,42 @@ def test_every_sync_command_has_help_and_a_readme_section(command: str) -> None:
     for option in ("--json", "--db-url", "--force-recreate", "--unmanaged", "--tag", "--ping"):
         if option in result.output:
             assert f"`{option}" in readme or f"{option} " in readme, option
+
+
+def run_on_a_terminal(hc: HealthchecksServer, folder: Path, *args: str) -> str:
+    """`hcctl ARGS` with a pseudo-terminal as its output; everything it wrote."""
+    many = "".join(f'[checks.job-{n}]\ntimeout = "5m"\n' for n in range(12))
+    (folder / "healthchecks.toml").write_text(many)
+    env = {**os.environ, "HC_API_URL": hc.api_url, "HC_API_KEY": hc.api_key, "TERM": "xterm"}
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "hcctl", *args]
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=follower, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert process.wait() == 0
+    return b"".join(chunks).decode()
+
+
+def test_apply_shows_a_progress_bar_on_a_terminal(
+    healthchecks_server: HealthchecksServer, folder: Path
+) -> None:
+    output = run_on_a_terminal(healthchecks_server, folder, "apply")
+    assert "Applying" in output
+    assert "Apply complete: 12 created." in output
+
+
+def test_apply_shows_no_progress_bar_with_json(
+    healthchecks_server: HealthchecksServer, folder: Path
+) -> None:
+    output = run_on_a_terminal(healthchecks_server, folder, "apply", "--json")
+    assert "Applying" not in output
+    assert json.loads(output)["changed"] is True

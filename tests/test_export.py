@@ -120,3 +120,18 @@ def test_the_toml_names_shared_values_once_and_integrations_by_name() -> None:
 @given(st.text())
 def test_toml_strings_round_trip(value: str) -> None:
     assert tomllib.loads(f"x = {_toml_string(value)}")["x"] == value
+
+
+def test_it_needs_a_read_write_key(healthchecks_server: HealthchecksServer, tmp_path: Path) -> None:
+    fill(healthchecks_server)
+    env = {
+        "HC_API_URL": healthchecks_server.api_url,
+        "HC_API_KEY": healthchecks_server.api_key_readonly,
+    }
+    result = CliRunner().invoke(cli, ["export", "--output-dir", str(tmp_path)], env=env)
+    assert (result.exit_code, result.output) == (1, "Error: export needs a read-write API key\n")
+    missing = CliRunner().invoke(
+        cli, ["export", "--output-dir", str(tmp_path)], env={"HC_API_KEY": ""}
+    )
+    assert missing.output.startswith("Error: no API key")
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,8 @@ def test_public_names() -> None:
         "ApplyResult",
         "AsyncPingClient",
         "AuthError",
+        "BootstrapError",
+        "BootstrapResult",
         "Channel",
         "Check",
         "CheckSpec",
@@ -44,6 +46,7 @@ def test_public_names() -> None:
         "VerifyResult",
         "__version__",
         "apply",
+        "bootstrap",
         "export",
         "format_duration",
         "load_spec",
@@ -76,10 +79,12 @@ def test_it_raises_attribute_error_for_unknown_names() -> None:
     assert not hasattr(hcctl, "no_such_name")
 
 
-def test_functions_named_like_submodules_stay_functions() -> None:
+def test_public_names_win_over_submodules_of_the_same_name() -> None:
     code = (
-        "import hcctl.plan, hcctl.apply, hcctl.export, hcctl, inspect; "
-        "print(all(inspect.isfunction(f) for f in (hcctl.plan, hcctl.apply, hcctl.export)))"
+        "import hcctl.apply, hcctl.export, hcctl.plan, hcctl\n"
+        "import types\n"
+        "print([isinstance(getattr(hcctl, n), types.ModuleType) "
+        "for n in ('apply', 'export', 'plan')])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    assert out.stdout.strip() == "[False, False, False]"

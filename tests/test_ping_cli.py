@@ -157,3 +157,22 @@ def test_the_fast_path_imports_neither_click_nor_httpx(
         [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, check=True
     )
     assert result.stdout.decode().split("\n")[:2] == ["0", "[]"]
+
+
+def test_the_readme_documents_every_option() -> None:
+    import inspect
+
+    from hcctl.cli import cli
+    from hcctl.ping import PingClient, _PingBase
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name in ("ping", "run"):
+        assert f"hcctl {name} CHECK" in readme
+        for param in cli.commands[name].params:
+            for opt in param.opts:
+                if opt.startswith("--"):
+                    assert f"`{opt}`" in readme, opt
+    for init in (_PingBase.__init__, PingClient.__init__):
+        for option in list(inspect.signature(init).parameters)[1:]:
+            if option != "options":
+                assert f"`{option}`" in readme, option

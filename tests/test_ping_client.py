@@ -92,6 +92,16 @@ def test_it_resolves_a_key_through_the_env_file(server: FaultServer) -> None:
     assert server.paths() == [f"/ping/{UUID}"]
 
 
+def test_it_reads_the_env_file_as_hcctl_writes_it(server: FaultServer) -> None:
+    Path(".env.healthchecks").write_text(
+        f"export HC_CHECK_API='{UUID}'  # the API\nHC_CHECK_DB = \"{UUID.upper()}\" # db\n"
+    )
+    hc = client(server)
+    assert hc.success("api") is True
+    assert hc.success("db") is True
+    assert server.paths() == [f"/ping/{UUID}"] * 2
+
+
 def test_it_prefers_the_process_environment(
     server: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from hcctl.ping import AsyncPingClient, PingClient
-from tests.faultserver import FaultServer, Request, free_port
+from tests.faultserver import FaultServer, Reply, Request, free_port
 
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 
@@ -169,3 +169,35 @@ def test_async_monitor_rejects_sync_functions(hc: PingClient) -> None:
     client = AsyncPingClient("http://127.0.0.1:1/ping/")
     with pytest.raises(TypeError, match="async def"):
         client.monitor(UUID)(lambda: None)  # type: ignore[arg-type,return-value]
+
+
+def test_httpx_logs_never_show_the_ping_key(
+    server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = "pk-very-secret-0123456789abcdef"
+
+    async def main() -> bool:
+        async with AsyncPingClient(server.ping_url, ping_key=key) as client:
+            return await client.success("nightly")
+
+    with caplog.at_level("INFO", logger="httpx"):
+        assert asyncio.run(main()) is True
+    assert server.paths() == [f"/ping/{key}/nightly"]
+    assert "/ping/***/nightly" in caplog.text
+    assert key not in caplog.text
+
+
+def test_a_strict_job_lets_the_applications_exception_through(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def script(request: Request) -> Reply:
+        return Reply(200) if "/start" in request.path else Reply(500)
+
+    error = KeyError("lost")
+    with FaultServer(script) as server:
+        hc = PingClient(server.ping_url, strict=True, retries=0)
+        with hc, pytest.raises(KeyError) as info, hc.job(UUID):
+            raise error
+    assert info.value is error
+    assert info.value.__context__ is None
+    assert "the fail ping after KeyError failed" in caplog.text

@@ -197,3 +197,85 @@ def test_fifty_first_pings_at_once_make_exactly_one_check(
         assert check["uuid"] == wanted
     else:
         assert f"HC_CHECK_BACKUP={check['uuid']}\n" in (tmp_path / ".env.healthchecks").read_text()
+
+
+SEEDS_APP = """\
+from hcctl.ping import ping
+import sys
+print(ping(sys.argv[1]), ping(sys.argv[1], "start"))
+"""
+
+
+def test_the_seeds_method_three_works_unchanged(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    # The seeds' env file alone (no TOML), their settings names, and a ping by UUID.
+    wanted = new_rid()
+    (tmp_path / ".env.healthchecks").write_text(
+        f"# Check IDs\nHC_CHECK_API={wanted}\nHEALTHCHECKS_AUTO_PROVISION=true\n"
+    )
+    env = environ(
+        HEALTHCHECKS_URL=healthchecks_server.site_url,
+        HEALTHCHECKS_API_KEY=healthchecks_server.api_key,
+        HC_DB_URL=f"sqlite:///{healthchecks_server.db_path}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SEEDS_APP, wanted], env=env, cwd=tmp_path, capture_output=True
+    )
+    assert result.stdout == b"True True\n", result.stderr
+    [check] = checks(healthchecks_server)
+    assert (check["uuid"], check["name"], check["n_pings"]) == (wanted, "api", 2)
+
+
+def test_the_async_client_provisions_too(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from hcctl.ping import AsyncPingClient
+
+    wanted = project(tmp_path, uuid=new_rid())
+
+    async def main() -> bool:
+        async with AsyncPingClient(
+            healthchecks_server.ping_url,
+            api_url=healthchecks_server.api_url,
+            api_key=healthchecks_server.api_key,
+            spec_path=str(tmp_path / "healthchecks.toml"),
+            env_file=str(tmp_path / ".env.healthchecks"),
+            db_url=f"sqlite:///{healthchecks_server.db_path}",
+            strict=True,
+        ) as hc:
+            return await hc.success("backup")
+
+    assert asyncio.run(main()) is True
+    [check] = checks(healthchecks_server)
+    assert (check["uuid"], check["n_pings"]) == (wanted, 1)
+
+
+def test_background_pings_provision_too(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    wanted = project(tmp_path, uuid=new_rid())
+    with client(healthchecks_server, tmp_path, pin=True, background=True) as hc:
+        hc.start("backup")
+        hc.success("backup")
+        assert hc.flush(30)
+    [check] = checks(healthchecks_server)
+    assert check["uuid"] == wanted
+    assert [p["type"] for p in pings(healthchecks_server, wanted)] == ["start", "success"]
+
+
+def test_background_pings_sent_while_the_server_is_down_arrive_after(
+    healthchecks_server: HealthchecksServer, tmp_path: Path
+) -> None:
+    uuid = new_check(healthchecks_server)
+    healthchecks_server.server.stop()
+    hc = PingClient(healthchecks_server.ping_url, background=True, deadline=0.3, backoff=0.05)
+    with hc:
+        hc.start(uuid)
+        hc.success(uuid, body="done")
+        assert hc.flush(1) is False  # still down
+        healthchecks_server.server.start()
+        assert hc.flush(30) is True
+    assert [p["type"] for p in pings(healthchecks_server, uuid)] == ["start", "success"]

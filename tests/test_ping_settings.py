@@ -102,3 +102,29 @@ def test_from_env_builds_a_client(tmp_path: Path) -> None:
         assert hc.ping_url == "http://127.0.0.1:9/ping/"
         assert hc.strict is True
         assert "secret" not in repr(hc)
+
+
+def test_from_env_uses_the_spec_beside_the_env_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "healthchecks.toml").write_text("[checks.other]\n")
+    monkeypatch.chdir(tmp_path)
+    hc = PingClient.from_env(environ={"HC_ENV_FILE": "conf/.env.healthchecks"})
+    with hc, pytest.raises(SpecError, match="no check with key 'other'"):
+        hc.validate("other")
+
+
+def test_creating_a_client_imports_neither_httpx_nor_click(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hcctl\nhc = hcctl.PingClient.from_env()\n"
+        "print(sorted(m for m in ('click', 'httpx', 'rich', 'hcctl.settings', 'hcctl.spec') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

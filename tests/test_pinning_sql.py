@@ -266,3 +266,20 @@ def test_it_keeps_the_password_out_of_its_repr_and_errors() -> None:
     for text in (repr(pinner), pinner.where, str(info.value)):
         assert "s3cr" not in text
         assert "postgres:***@127.0.0.1" in text
+
+
+def test_it_gives_up_on_a_lock_held_too_long_and_changes_nothing(db: PinDb) -> None:
+    row = db.insert(A)
+    blocker = db.connect()  # another writer, in the middle of a transaction on that row
+    try:
+        blocker.cursor().execute(
+            f"UPDATE api_check SET name = 'busy' WHERE code = {db.param}", (db.stored(A),)
+        )
+        pinner = open_sql_pinner(db.url, timeout=0.5)
+        with pytest.raises(PinError, match=r"(?i)could not pin in .*lock"):
+            pinner.pin(A, W)
+        pinner.close()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert db.rows() == {row: str(db.stored(A))}

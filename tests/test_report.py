@@ -126,3 +126,10 @@ def test_values_are_shown_as_users_write_them() -> None:
     assert format_value("manual_resume", True) == "true"
     assert format_value("schedule", None) == "-"
     assert format_value("channels", (SLACK.id,), [SLACK]) == '["slack"]'
+
+
+def test_it_says_when_the_server_will_replace_a_uuid_without_pinning() -> None:
+    plan = diff(Spec((CheckSpec(key="x", uuid=U1),)), [])
+    assert text_of(plan).startswith(
+        f"  + create    x  the server's new UUID replaces {U1} in .env.healthchecks\n"
+    )

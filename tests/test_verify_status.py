@@ -71,7 +71,7 @@ def test_verify_lists_what_is_wrong_and_exits_1(
     assert result.exit_code == 1
     assert result.output == (
         "  ! api  differs: timeout is 5m, wanted 10m\n"
-        "  ! new  is missing: no check has its UUID (no UUID) or slug\n"
+        "  ! new  is missing: no check has its slug 'new' or its name\n"
         "  ! new  has no UUID in the env file\n"
         "\n"
         "3 problems in 3 checks.\n"

@@ -11,6 +11,7 @@ To export a name: add it to `__all__`, to `_SOURCES` and to the TYPE_CHECKING im
 from __future__ import annotations
 
 import sys
+import types
 
 from hcctl.__about__ import __version__
 
@@ -18,11 +19,13 @@ TYPE_CHECKING = False  # `typing` costs an import; mypy treats this name as typi
 if TYPE_CHECKING:
     from hcctl.api import Channel, Check, HealthchecksApi
     from hcctl.apply import ApplyResult, Outcome
+    from hcctl.bootstrap import BootstrapResult, bootstrap
     from hcctl.durations import format_duration, parse_duration
     from hcctl.envfile import read_env, update_env
     from hcctl.errors import (
         ApiError,
         AuthError,
+        BootstrapError,
         Conflict,
         HcctlError,
         NotFound,
@@ -57,6 +60,8 @@ __all__ = [
     "ApplyResult",
     "AsyncPingClient",
     "AuthError",
+    "BootstrapError",
+    "BootstrapResult",
     "Channel",
     "Check",
     "CheckSpec",
@@ -85,6 +90,7 @@ __all__ = [
     "VerifyResult",
     "__version__",
     "apply",
+    "bootstrap",
     "export",
     "format_duration",
     "load_spec",
@@ -104,6 +110,8 @@ _SOURCES = {
     "ApplyResult": "hcctl.apply",
     "AsyncPingClient": "hcctl.ping",
     "AuthError": "hcctl.errors",
+    "BootstrapError": "hcctl.errors",
+    "BootstrapResult": "hcctl.bootstrap",
     "Channel": "hcctl.api",
     "Check": "hcctl.api",
     "CheckSpec": "hcctl.spec",
@@ -131,6 +139,7 @@ _SOURCES = {
     "VerifyProblem": "hcctl.sync",
     "VerifyResult": "hcctl.sync",
     "apply": "hcctl.sync",
+    "bootstrap": "hcctl.bootstrap",
     "export": "hcctl.export",
     "format_duration": "hcctl.durations",
     "load_spec": "hcctl.spec",
@@ -160,17 +169,17 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-class _Package(type(sys)):  # type: ignore[misc]
-    """The package module, guarding the public functions named like submodules.
+class _Package(types.ModuleType):
+    """This package's module type: a public name beats a submodule of the same name.
 
-    Importing a submodule sets it as an attribute of its package, so loading `hcctl.plan` (the
-    module) would replace `hcctl.plan` (the function) and `hcctl.plan(...)` would call a module.
-    The public name wins; the module's names stay importable: `from hcctl.plan import Plan`.
+    Importing the submodule hcctl.apply sets the package attribute `apply` to that module,
+    which would hide the function `hcctl.apply` (from hcctl.sync) once loaded, or not,
+    depending on what was imported first. Eager imports used to settle it; lazily, this does.
     """
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name in _SOURCES and isinstance(value, type(sys)):
-            return
+        if name in _SOURCES and isinstance(value, types.ModuleType):
+            return  # `__getattr__` resolves the public name when it is asked for
         super().__setattr__(name, value)
 
 

@@ -20,6 +20,7 @@ from hcctl.errors import TransportError
 TYPE_CHECKING = False  # typing costs an import on every `hcctl ping`; mypy knows this name.
 if TYPE_CHECKING:
     import http.client
+    import logging
     import ssl
 
     import httpx
@@ -193,11 +194,42 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
+def hide_in_httpx_logs(secret: str | None) -> None:
+    """httpx logs each request's URL at INFO; a slug ping's URL holds the ping key."""
+    if not secret or secret in _hidden:
+        return
+    import logging
+
+    _hidden.add(secret)
+    logging.getLogger("httpx").addFilter(_Redact(secret))
+
+
+_hidden: set[str] = set()
+
+
+class _Redact:
+    """A logging filter replacing a secret in a record's message and arguments by ***."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._clean(arg) for arg in record.args)
+        record.msg = self._clean(record.msg)
+        return True
+
+    def _clean(self, value: object) -> object:
+        text = str(value)
+        return text.replace(self.secret, "***") if self.secret in text else value
+
+
 class HttpxTransport:
     """The same interface over a caller's `httpx.Client` (kept open; the caller closes it)."""
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, *, secret: str | None = None) -> None:
         self._client = client
+        hide_in_httpx_logs(secret)
 
     def request(self, method: str, url: str, *, body: bytes, timeout: float) -> Response:
         import httpx
@@ -219,9 +251,12 @@ class HttpxTransport:
 class AsyncHttpxTransport:
     """The asynchronous interface over an `httpx.AsyncClient`, owned or injected."""
 
-    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient | None = None, *, secret: str | None = None
+    ) -> None:
         import httpx
 
+        hide_in_httpx_logs(secret)
         self._owned = client is None
         self._client = client if client is not None else httpx.AsyncClient()
 

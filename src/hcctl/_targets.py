@@ -228,17 +228,15 @@ def _read_toml(path: str) -> dict[str, object]:
 
 
 def _read_env(path: str) -> dict[str, str]:
+    """The env file's variables, read as hcctl.envfile reads them (malformed lines skipped)."""
     if not os.path.exists(path):
         return {}
-    values: dict[str, str] = {}
+    from hcctl._pingsettings import parse_env_value_lines
+
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problem = SpecProblem(file=path, path="", message=f"cannot be read: {exc}")
         raise SpecError([problem]) from exc
-    for line in lines:
-        name, sep, value = line.strip().removeprefix("export ").partition("=")
-        if sep and not name.startswith("#"):
-            values[name.strip()] = value.strip().strip("'\"")
-    return values
+    return {name: value for name, (value, _) in parse_env_value_lines(text).items()}

@@ -350,8 +350,13 @@ class HealthchecksApi:
     # --- checks ---------------------------------------------------------------------------------
 
     def list_checks(self, *, tags: Iterable[str] = (), slug: str | None = None) -> list[Check]:
-        """Every check of the project (no pagination), optionally having all `tags` / `slug`."""
-        params = [("tag", tag) for tag in tags]
+        """Every check of the project (no pagination), optionally having all `tags` / `slug`.
+
+        `tags` may also be one string of space-separated tags, as the API writes them.
+        """
+        # A str is an Iterable[str] of characters: take it as the API's tag string instead.
+        tag_list = tags.split() if isinstance(tags, str) else list(tags)
+        params = [("tag", tag) for tag in tag_list]
         if slug is not None:
             params.append(("slug", slug))
         data = self._call("GET", "checks/", params=params)
@@ -491,15 +496,13 @@ class HealthchecksApi:
     ) -> float | None:
         """Seconds to wait before repeating, or None when this answer is final."""
         status = response.status_code
-        if status == 429:
-            # A 429 was not processed, so repeating it is always safe.
-            hint = _retry_after(response)
-            if hint is not None and hint > MAX_RETRY_AFTER:
-                return None
-            return hint if hint is not None else self._backoff(attempt)
-        if status >= 500 and idempotent == "always":
+        # A 429 was not processed, so repeating it is always safe; a 5xx may have been.
+        if status != 429 and not (status >= 500 and idempotent == "always"):
+            return None
+        hint = _retry_after(response)  # 429 and 503 may say how long to wait
+        if hint is None:
             return self._backoff(attempt)
-        return None
+        return hint if hint <= MAX_RETRY_AFTER else None
 
     # --- answers ---------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
@@ -127,6 +127,17 @@ def _is_desired(spec: CheckSpec, check: Check) -> bool:
 
 
 @dataclass(frozen=True)
+class _PendingPin:
+    """A check to give its wanted UUID, and the update to send it afterwards."""
+
+    spec: CheckSpec
+    current: str
+    wanted: str
+    own: bool = False  # created by this apply (deleted if it cannot be pinned)
+    then: Update | None = None
+
+
+@dataclass(frozen=True)
 class _Claim:
     spec: CheckSpec
     uuid: str
@@ -154,6 +165,8 @@ class _Run:
         self.on_outcome = on_outcome
         self.outcomes: dict[str, Outcome] = {}
         self.claims: dict[str, _Claim] = {}
+        self.pending: list[_PendingPin] = []
+        self.order = {a.key: i for i, a in enumerate(plan.actions)}
         self.stopped = threading.Event()
         self._lock = threading.Lock()
         self._pin_lock = threading.Lock()
@@ -175,27 +188,39 @@ class _Run:
         with self._lock:
             self.claims[spec.key] = _Claim(spec, uuid, created)
 
+    def report(self, key: str) -> None:
+        outcome = self.outcomes.get(key)
+        if self.on_outcome is not None and outcome is not None:
+            self.on_outcome(outcome)
+
     # -- one spec check
 
     def run_group(self, actions: Sequence[Change]) -> None:
+        """Creates, adoptions and updates; a pin is left for `run_pins`, with what follows it."""
         if self.stopped.is_set():
             return
         target: _Target | None = None
         for action in actions:
             if isinstance(action, Create):
                 target = self.create(action)
+                if target is None:  # created; its pin (and nothing else) waits for run_pins
+                    return
             elif isinstance(action, Pin):
-                target = self.pin(action)
+                self.defer(_PendingPin(action.spec, _uuid_of(action.check), action.uuid), actions)
+                return
             elif isinstance(action, Adopt):
                 target = self.adopt(action)
             else:
                 self.update(action, target)
-        if self.on_outcome is not None and actions:
-            outcome = self.outcomes.get(actions[0].key)
-            if outcome is not None:
-                self.on_outcome(outcome)
+        self.report(actions[0].key)
 
-    def create(self, action: Create) -> _Target:
+    def defer(self, pin: _PendingPin, actions: Sequence[Change]) -> None:
+        then = [a for a in actions if isinstance(a, Update)]
+        with self._lock:
+            self.pending.append(replace(pin, then=then[0] if then else None))
+
+    def create(self, action: Create) -> _Target | None:
+        """Create the check; None when it has a UUID to be pinned (after every creation)."""
         spec = action.spec
         check, created = _write(lambda: self.api.create_check(action.body, unique=action.unique))
         uuid = _uuid_of(check)
@@ -204,29 +229,42 @@ class _Run:
                 self.claim(spec, uuid, created)
             self.settle(spec, "created" if created else "joined", uuid)
             return _Target(uuid, settled=True)
-        try:
-            self.pin_uuid(uuid, action.pin_to)
-        except UuidTaken:
-            return self.join(spec, action.pin_to, own=uuid)
-        except PinError:
-            self.delete_own(uuid)
-            raise
-        self.settle(spec, "created", action.pin_to, "pinned")
-        return _Target(action.pin_to, settled=True)
+        with self._lock:
+            self.pending.append(_PendingPin(spec, uuid, action.pin_to, own=True))
+        return None
 
-    def pin(self, action: Pin) -> _Target:
-        current = _uuid_of(action.check)
+    # -- pins: one after the other, once every check is created
+
+    def run_pins(self) -> None:
+        # A pin holds the database's write lock: done among the server's own writes, each one
+        # makes the other wait. Pinning after the creations lets both run at full speed.
+        for pending in sorted(self.pending, key=lambda p: self.order.get(p.spec.key, 0)):
+            if self.stopped.is_set():
+                return
+            target = self.finish_pin(pending)
+            if pending.then is not None:
+                self.update(pending.then, target)
+            self.report(pending.spec.key)
+
+    def finish_pin(self, pending: _PendingPin) -> _Target:
+        spec, current, wanted = pending.spec, pending.current, pending.wanted
         try:
-            self.pin_uuid(current, action.uuid)
+            self.pin_uuid(current, wanted)
         except UuidTaken:
-            return self.join(action.spec, action.uuid, own=None)
+            return self.join(spec, wanted, own=current if pending.own else None)
         except PinError:
+            if pending.own:
+                self.delete_own(current)
+                raise
             # Another machine may have pinned this very check a moment ago: then it is there.
-            if self.wanted_exists(action.spec, action.uuid):
-                return self.join(action.spec, action.uuid, own=None)
+            if self.wanted_exists(spec, wanted):
+                return self.join(spec, wanted, own=None)
             raise
-        self.settle(action.spec, "pinned", action.uuid, f"was {current}")
-        return _Target(action.uuid)
+        if pending.own:
+            self.settle(spec, "created", wanted, "pinned")
+            return _Target(wanted, settled=True)
+        self.settle(spec, "pinned", wanted, f"was {current}")
+        return _Target(wanted)
 
     def adopt(self, action: Adopt) -> _Target:
         uuid = _uuid_of(action.check)
@@ -390,6 +428,7 @@ def apply_plan(
     env = _EnvWriter(env_path, current)
     run = _Run(plan, api=api, env=env, pinner=pinner, channels=channels, on_outcome=on_outcome)
     _run_groups(run, _groups(plan), max(1, concurrency))
+    run.run_pins()
     run.settle_claims(settle_delay)
     order = {a.key: i for i, a in enumerate(plan.actions)}
     outcomes = sorted(run.outcomes.values(), key=lambda o: order.get(o.key, 0))

@@ -16,6 +16,7 @@ from hcctl import sync
 from hcctl.__about__ import __version__
 from hcctl.api import Check
 from hcctl.apply import Outcome
+from hcctl.durations import parse_duration
 from hcctl.errors import HcctlError, SpecError
 from hcctl.export import export as export_checks
 from hcctl.report import (
@@ -494,6 +495,117 @@ def run_command(
     except HcctlError as exc:
         raise click.ClickException(str(exc)) from exc
     sys.exit(code)
+
+
+# --- bootstrap ---------------------------------------------------------------------------------
+
+
+class _WaitProgress:
+    """One updating line on a terminal; elsewhere a line every few seconds, not every poll."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown_at: float | None = None
+
+    def __call__(self, waited: float, last: str) -> None:
+        line = f"waiting for the server ({waited:.0f}s): {last}"
+        if self.tty:
+            click.echo("\r" + line[:100].ljust(100), nl=False, err=True)
+            self.shown_at = waited
+        elif self.shown_at is None or waited - self.shown_at >= 5:
+            click.echo(line, err=True)
+            self.shown_at = waited
+
+    def finish(self) -> None:
+        if self.tty and self.shown_at is not None:
+            click.echo(err=True)
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@cli.command()
+@click.option(
+    "--django-cmd",
+    help="Runs the server's manage.py, e.g. 'docker compose exec -T web "
+    "/opt/healthchecks/manage.py' [env HC_DJANGO_CMD; default with --compose-file: that].",
+)
+@click.option(
+    "--compose-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Start the server first: docker compose -f FILE up -d SERVICE.",
+)
+@click.option("--service", default="web", show_default=True, help="The compose service.")
+@click.option(
+    "--admin-email",
+    help="The admin account [default: HC_ADMIN_EMAIL of the local file, else admin@localhost].",
+)
+@click.option("--project", default="hcctl", show_default=True, help="The admin's project.")
+@click.option(
+    "--wait",
+    default="2m",
+    show_default=True,
+    callback=_seconds,
+    help="How long to wait for the server to answer OK (90s, 5m...).",
+)
+@click.option("--api-url", help="The server's API [env HC_API_URL; default localhost:8000].")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    help="The check definitions [env HC_SPEC; default: healthchecks.toml beside the env file].",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks beside the spec].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def bootstrap(
+    django_cmd: str | None,
+    compose_file: Path | None,
+    service: str,
+    admin_email: str | None,
+    project: str,
+    wait: int,
+    api_url: str | None,
+    spec_path: Path | None,
+    env_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Make a self-hosted Healthchecks ready, repeatably.
+
+    Starts it (with --compose-file), waits until it answers, makes sure the admin user, its
+    project and the project's read-write, read-only and ping keys exist (through --django-cmd,
+    the server's manage.py), then applies the spec with pinned UUIDs and prints a summary.
+    Keys and the admin's password are kept in .env.healthchecks.local (mode 600). Running it
+    again on a ready server changes nothing and says so. Exit 1 with one line on failure.
+    """
+    from hcctl.bootstrap import bootstrap as run_bootstrap
+    from hcctl.bootstrap import render_summary, summary_json
+
+    progress = _WaitProgress()
+    try:
+        settings = Settings.load(api_url=api_url, spec_path=spec_path, env_file=env_file)
+        result = run_bootstrap(
+            django_cmd=django_cmd,
+            compose_file=compose_file,
+            service=service,
+            admin_email=admin_email,
+            project=project,
+            wait=wait,
+            settings=settings,
+            on_progress=progress,
+        )
+    except HcctlError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        progress.finish()
+    click.echo(summary_json(result) if as_json else render_summary(result))
 
 
 def main() -> None:

@@ -7,12 +7,14 @@ The examples are copied to a temporary folder first: the demo changes nothing in
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
@@ -88,12 +90,27 @@ def _uuid_table(folder: Path, server: LocalServer) -> tuple[Table, int, int]:
     return table, same, len(spec)
 
 
-def _ping(console: Console, server: LocalServer, env: dict[str, str]) -> None:
-    """The API and PostgreSQL jobs report in, by the UUIDs the applications read."""
-    for name in ("HC_CHECK_API", "HC_CHECK_POSTGRES"):
-        url = f"{server.ping_url}{env[name]}"
-        console.print(f"\n[bold]$ curl {url}[/bold]")
-        console.print(httpx.get(url, timeout=10).text, markup=False)
+def _hcctl(console: Console, folder: Path, server: LocalServer, *args: str) -> None:
+    """Run the real `hcctl` CLI in the demo folder, as a cron job or a shell would."""
+    shown = shlex.join(args)
+    console.print(f"\n$ hcctl {shown}", style="bold", markup=False)
+    environ = {
+        **os.environ,
+        "HC_API_URL": server.api_url,
+        "HC_API_KEY": server.api_key,
+        "HC_PING_URL": server.ping_url,
+    }
+    sys.stdout.flush()
+    done = subprocess.run([sys.executable, "-m", "hcctl", *args], cwd=folder, env=environ)
+    console.print(f"(exit status {done.returncode})")
+
+
+def _ping(console: Console, folder: Path, server: LocalServer) -> None:
+    """Jobs report in by check key; hcctl finds their UUIDs in the env file."""
+    _hcctl(console, folder, server, "ping", "api")
+    _hcctl(console, folder, server, "ping", "postgres")
+    job = "echo removed 42 expired tokens; sleep 0.2"
+    _hcctl(console, folder, server, "run", "token-cleanup", "--", "sh", "-c", job)
 
 
 def _sync(console: Console, folder: Path) -> None:
@@ -114,7 +131,7 @@ def _sync(console: Console, folder: Path) -> None:
         console.print(f"{same} of {total} UUIDs on the server are the env file's.")
         console.print(f"\n[bold]$ hcctl apply --db-url {db_url}[/bold]  (again)")
         console.print(render_apply(sync.apply(settings=settings)), end="")
-        _ping(console, server, read_env(folder / ".env.healthchecks"))
+        _ping(console, folder, server)
         console.print("\n[bold]$ hcctl status[/bold]")
         console.print(status_table(sync.status(settings=settings)))
 

@@ -9,8 +9,9 @@
     │   ├── RateLimited    429
     │   └── ServerError    5xx
     ├── TransportError     the server could not be reached (refused, reset, timeout, TLS)
-    └── PinError           a UUID could not be pinned (DB unreachable, not Healthchecks, taken)
-        └── UuidTaken      the wanted UUID already belongs to another check
+    ├── PinError           a UUID could not be pinned (DB unreachable, not Healthchecks, taken)
+    │   └── UuidTaken      the wanted UUID already belongs to another check
+    └── BootstrapError     a self-hosted server could not be started, reached or provisioned
 
 Catch `HcctlError` for everything, or a leaf for one case. Messages are one plain sentence and
 never contain a secret (API key, ping key, database password).
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "ApiError",
     "AuthError",
+    "BootstrapError",
     "Conflict",
     "HcctlError",
     "NotFound",
@@ -150,3 +152,7 @@ class UuidTaken(PinError):
     def __init__(self, message: str, *, uuid: str) -> None:
         self.uuid = uuid
         super().__init__(message)
+
+
+class BootstrapError(HcctlError):
+    """`hcctl bootstrap` could not start, reach or provision the server (docker, manage.py)."""

@@ -237,6 +237,8 @@ def export(
     spec_path, env_path = folder / SPEC_FILE, folder / ENV_FILE
     if not force:
         _refuse_overwrite((spec_path, env_path))
+    if api is None and not settings.api_key:
+        raise AuthError("no API key: set HC_API_KEY or put it in .env.healthchecks.local")
     client = api or HealthchecksApi(settings.api_url, settings.api_key)
     try:
         checks = client.list_checks(tags=tags)

@@ -395,7 +395,7 @@ class PingClient(_PingBase):
         if client is not None:
             from hcctl._http import HttpxTransport
 
-            self._transport = HttpxTransport(client)
+            self._transport = HttpxTransport(client, secret=self._ping_key)
         else:
             self._transport = StdlibTransport()
         self._queue_size = queue_size
@@ -670,7 +670,7 @@ class AsyncPingClient(_PingBase):
         from hcctl._http import AsyncHttpxTransport
 
         if self._transport is None:
-            self._transport = AsyncHttpxTransport(self._client)
+            self._transport = AsyncHttpxTransport(self._client, secret=self._ping_key)
         url = self._url(ping)
         attempt = 0
         while True:
@@ -724,7 +724,12 @@ class Job:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._sync(*_outcome(exc))
+        try:
+            self._sync(*_outcome(exc))
+        except HcctlError as error:  # strict clients only
+            if exc is None:
+                raise
+            _hide_behind(error, exc)
 
     async def __aenter__(self) -> Job:
         await self._async("start", None)
@@ -736,7 +741,12 @@ class Job:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._async(*_outcome(exc))
+        try:
+            await self._async(*_outcome(exc))
+        except HcctlError as error:  # strict clients only
+            if exc is None:
+                raise
+            _hide_behind(error, exc)
 
     def log(self, body: str | bytes) -> bool:
         """A log ping (no status change) carrying this job's rid, from synchronous code."""
@@ -761,6 +771,11 @@ class Job:
 
         # A synchronous ping may wait for retries: keep the event loop free meanwhile.
         return await asyncio.to_thread(client.ping, self.check, kind, body=body, rid=self.rid)
+
+
+def _hide_behind(error: HcctlError, exc: BaseException) -> None:
+    """The application's exception must propagate untouched, even past a strict ping's error."""
+    _logger().warning("hcctl: the fail ping after %s failed: %s", type(exc).__name__, error)
 
 
 def _outcome(exc: BaseException | None) -> tuple[str, str | None]:
@@ -821,10 +836,17 @@ def ping(
 ) -> bool:
     """Ping with the default client; a drop-in for the seeds' `enhanced_healthchecks.ping(uuid)`.
 
-    from hcctl.ping import ping
-    ping("0cab08fe-03f4-48c2-a927-90493fa0b2f2")   # created on first ping if missing
+        from hcctl.ping import ping
+        ping("0cab08fe-03f4-48c2-a927-90493fa0b2f2")   # created on first ping if missing
+
+    Never raises: even settings that cannot be used are logged and give False.
     """
-    return default_client().ping(check, kind, body=body, rid=rid)
+    try:
+        client = default_client()
+    except HcctlError as exc:
+        _logger().warning("hcctl: ping of %r failed: %s", check, exc)
+        return False
+    return client.ping(check, kind, body=body, rid=rid)
 
 
 def send_ping(
@@ -916,7 +938,10 @@ def _from_settings(
 
     flags = {k: v for k, v in options.items() if k in _SETTINGS}
     rest = {k: v for k, v in options.items() if k not in _SETTINGS}
-    return {**ping_settings(environ=environ, cwd=cwd, **flags), **rest}
+    found = ping_settings(environ=environ, cwd=cwd, **flags)
+    # No spec beside the env file means none: "" keeps the client from looking in the cwd.
+    found["spec_path"] = found["spec_path"] or ""
+    return {**found, **rest}
 
 
 def _random() -> float:

@@ -98,7 +98,11 @@ def _short(uuid: str | None) -> str:
 
 def _describe(action: Action, env_name: str, now: datetime | None) -> str:
     if isinstance(action, Create):
-        return f"pinned to {action.pin_to}" if action.pin_to else f"UUID to {env_name}"
+        if action.pin_to:
+            return f"pinned to {action.pin_to}"
+        if action.spec.uuid:  # hosted mode: the server cannot take it
+            return f"the server's new UUID replaces {action.spec.uuid} in {env_name}"
+        return f"UUID to {env_name}"
     if isinstance(action, Update):
         return f"{_short(action.check.uuid)}{' (forced)' if action.forced else ''}"
     if isinstance(action, Pin):

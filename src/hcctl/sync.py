@@ -26,7 +26,7 @@ from hcctl.apply import READ_ONLY, ApplyResult, Outcome, apply_plan
 from hcctl.durations import format_duration
 from hcctl.envfile import read_env
 from hcctl.errors import AuthError, NotFound, SpecError, SpecProblem, TransportError
-from hcctl.pinning import open_pinner
+from hcctl.pinning import Pinner, open_pinner
 from hcctl.plan import Action, Adopt, Clash, Create, Pin, Plan, PlanConflict, Update, diff
 from hcctl.report import format_value
 from hcctl.settings import Settings
@@ -184,12 +184,9 @@ def apply(
             raise PlanConflict(the_plan.conflicts)
         if not the_plan.changes:
             return ApplyResult(the_plan, (), {}, env_path)
-        if progress is not None:
-            progress.start(len({a.key for a in the_plan.changes}))
-        pinner = None
-        if _pins(the_plan):
-            pinner = open_pinner(db_url=settings.db_url, django_cmd=settings.django_cmd)
-        try:
+        with _pinner_for(the_plan, settings) as pinner:
+            if progress is not None:
+                progress.start(len({a.key for a in the_plan.changes}))
             return apply_plan(
                 the_plan,
                 api=client,
@@ -199,9 +196,20 @@ def apply(
                 concurrency=concurrency,
                 on_outcome=progress.advance if progress is not None else None,
             )
-        finally:
-            if pinner is not None:
-                pinner.close()
+
+
+@contextmanager
+def _pinner_for(plan: Plan, settings: Settings) -> Iterator[Pinner | None]:
+    """The pinner, opened (and the database checked) only when the plan pins something."""
+    if not _pins(plan):
+        yield None
+        return
+    pinner = open_pinner(db_url=settings.db_url, django_cmd=settings.django_cmd)
+    try:
+        yield pinner
+    finally:
+        if pinner is not None:
+            pinner.close()
 
 
 # --- prune -----------------------------------------------------------------------------------
@@ -314,8 +322,10 @@ def _unique(problems: list[VerifyProblem]) -> list[VerifyProblem]:
 
 def _problem(action: Action) -> VerifyProblem:
     if isinstance(action, Create):
-        wanted = action.spec.uuid or "(no UUID)"
-        return VerifyProblem(action.key, f"is missing: no check has its UUID {wanted} or slug")
+        spec = action.spec
+        found_by = f"its UUID {spec.uuid}, " if spec.uuid else ""
+        message = f"is missing: no check has {found_by}its slug {spec.slug!r} or its name"
+        return VerifyProblem(action.key, message)
     if isinstance(action, Pin | Adopt):
         found = action.check.uuid or "another UUID"
         return VerifyProblem(action.key, f"exists with {found}, not the UUID of the spec")

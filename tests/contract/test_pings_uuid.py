@@ -141,3 +141,12 @@ def test_it_uses_keywords_with_filter_http_body(hc: Hc) -> None:
     assert hc.check(check["uuid"])["status"] == "up"
     hc.ping(check["uuid"] + "/fail", method="POST", content=b"nothing to see")
     assert hc.check(check["uuid"])["status"] == "up"
+
+
+def test_it_reads_keywords_in_a_body_that_is_not_utf8(hc: Hc) -> None:
+    # Known divergence: the real server answers 500 here; the local one decodes leniently.
+    if hc.target.kind == "real":
+        pytest.skip("the real server answers 500 to a non-UTF-8 body with filter_http_body")
+    check = hc.create(filter_http_body=True, success_kw="ok")
+    assert hc.ping(check["uuid"], method="POST", content=b"\xff\xfe ok").status_code == 200
+    assert hc.check(check["uuid"])["status"] == "up"

@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """A stand-in for a Healthchecks server's manage.py: real Django, its database from the environment.
 
-HCCTL_STANDIN_DB names the SQLite file, e.g. the local server's own database. Only what pinning
-touches exists here: `hc.api.models.Check` on the table `api_check`.
+HCCTL_STANDIN_DB names the SQLite file, e.g. the local server's own database. Only what hcctl
+touches exists here, with upstream's names: `hc.api.models.Check` on the table `api_check`,
+`hc.accounts.models` (Profile, Project on `accounts_project`, Member) and Django's User. Before
+bootstrap runs against it, `manage.py migrate --run-syncdb` makes the tables that are its own.
 """
 
 from __future__ import annotations

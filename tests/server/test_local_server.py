@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hcctl.errors import HcctlError
 from hcctl.server import LocalServer
 from hcctl.server.pytest_plugin import HealthchecksServer
 
@@ -142,3 +143,23 @@ def test_it_keeps_the_last_hundred_pings(healthchecks_server: HealthchecksServer
             (uuid.UUID(uuid_).hex,),
         ).fetchone()[0]
     assert kept == 101
+
+
+def test_it_keeps_a_project_found_by_its_key_and_renews_the_others(tmp_path: Path) -> None:
+    db, key = tmp_path / "hc.sqlite", "hcw_" + "k" * 28
+    with LocalServer(db_path=db, api_key=key) as first:
+        _create(HealthchecksServer(first, first.project, first.outsider), name="kept")
+    with LocalServer(db_path=db, api_key=key) as again, httpx.Client() as client:
+        assert again.project.id == first.project.id
+        read_only = {"X-Api-Key": again.api_key_readonly}
+        listed = client.get(again.api_url + "checks/", headers=read_only).json()["checks"]
+        assert [c["name"] for c in listed] == ["kept"]
+        assert client.get(again.ping_url + f"{again.ping_key}/none").text == "not found"
+
+
+def test_it_refuses_a_ping_key_another_project_has(tmp_path: Path) -> None:
+    db = tmp_path / "hc.sqlite"
+    with LocalServer(db_path=db, ping_key="p" * 22):
+        pass
+    with pytest.raises(HcctlError, match="ping key"):
+        LocalServer(db_path=db, api_key="hcw_" + "z" * 28, ping_key="p" * 22)

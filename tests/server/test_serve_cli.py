@@ -131,3 +131,9 @@ def test_it_says_when_the_port_is_taken() -> None:
         result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")
+
+
+def test_it_says_when_the_database_cannot_be_used(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--db", str(tmp_path / "no/hc.db")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: cannot use the database {tmp_path / 'no/hc.db'}: ")

@@ -104,3 +104,27 @@ def test_the_api_shows_grace_and_down_as_time_passes(
     assert shift(30) == "up"
     assert shift(90) == "grace"
     assert shift(150) == "down"
+
+
+def test_it_measures_last_duration_from_a_rid_pair(
+    healthchecks_server: HealthchecksServer,
+) -> None:
+    srv = healthchecks_server
+    headers = {"X-Api-Key": srv.api_key}
+    created = httpx.post(srv.api_url + "checks/", json={}, headers=headers).json()
+    rid = str(uuid.uuid4())
+    assert httpx.get(srv.ping_url + created["uuid"] + f"/start?rid={rid}").status_code == 200
+    started = (datetime.now(UTC) - timedelta(seconds=125)).replace(tzinfo=None)
+    with sqlite3.connect(srv.db_path) as conn:
+        conn.execute(
+            "UPDATE api_check SET last_start = ? WHERE code = ?",
+            (started.isoformat(sep=" "), uuid.UUID(created["uuid"]).hex),
+        )
+    other = str(uuid.uuid4())
+    httpx.get(srv.ping_url + created["uuid"] + f"?rid={other}")  # another run's end
+    assert "last_duration" not in httpx.get(created["update_url"], headers=headers).json()
+    assert httpx.get(created["update_url"], headers=headers).json()["started"] is True
+    httpx.get(srv.ping_url + created["uuid"] + f"?rid={rid}")
+    check = httpx.get(created["update_url"], headers=headers).json()
+    assert check["started"] is False
+    assert 124 <= check["last_duration"] <= 140

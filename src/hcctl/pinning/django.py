@@ -18,11 +18,11 @@ import collections
 import contextlib
 import json
 import queue
-import shlex
 import subprocess
 import threading
 from typing import IO, Any
 
+from hcctl._django_shell import scrub_secrets, split_command
 from hcctl.errors import PinError, UuidTaken
 from hcctl.pinning._common import parse_uuid
 
@@ -207,12 +207,7 @@ def open_django_pinner(django_cmd: str, *, timeout: float = TIMEOUT) -> DjangoPi
 
     Checks that the command reaches a Healthchecks server first; PinError otherwise.
     """
-    try:
-        argv = shlex.split(django_cmd)
-    except ValueError as exc:
-        raise PinError(f"the Django command cannot be split into words: {exc}") from None
-    if not argv:
-        raise PinError("the Django command is empty")
+    argv = split_command(django_cmd, error=PinError)
     pinner = DjangoPinner(argv, timeout=timeout)
     try:
         pinner.probe()
@@ -248,4 +243,5 @@ def _read_lines(stream: IO[str], lines: collections.deque[str]) -> None:
 
 
 def _last_line(lines: collections.deque[str]) -> str:
-    return f": {lines[-1][:300]}" if lines else ""
+    # The server's error output may quote a database URL or a key: never pass those on.
+    return f": {scrub_secrets(lines[-1][:300])}" if lines else ""

@@ -27,7 +27,7 @@ from hcctl.pinning._common import parse_uuid, redact_url, scrub, split_url
 
 __all__ = ["SqlPinner", "open_sql_pinner"]
 
-CONNECT_TIMEOUT = 10  # seconds; a database that does not answer must not hang apply
+TIMEOUT = 10.0  # seconds to connect or to wait for a lock: a stuck database must not hang apply
 
 _HEX_TYPES = {"char(32)", "character(32)", "varchar(32)", "character varying(32)"}
 
@@ -86,25 +86,25 @@ class SqlPinner:
     def _pin(self, current: uuid.UUID, wanted: uuid.UUID) -> None:
         cursor = self._conn.cursor()
         self._backend.begin(self._conn)
-        if current == wanted:
-            # Nothing to change; MySQL would count an update to the same value as 0 rows.
-            found = self._exists(cursor, current)
-            self._rollback()
-            if not found:
-                raise PinError(f"no check with UUID {current} in {self.where}")
-            return
-        if self._exists(cursor, wanted):
+        if current != wanted and self._exists(cursor, wanted):
             self._rollback()
             raise self._taken(wanted)
+        if not self._update(cursor, current, wanted):
+            self._rollback()
+            raise PinError(f"no check with UUID {current} in {self.where}")
+        self._conn.commit()
+
+    def _update(self, cursor: Any, current: uuid.UUID, wanted: uuid.UUID) -> bool:
+        """Whether the check with `current` now has `wanted` (not committed yet)."""
+        if current == wanted:
+            # Nothing to change, only to confirm: MySQL counts a same-value update as 0 rows.
+            return self._exists(cursor, current)
         p = self._backend.param
         cursor.execute(
             f"UPDATE api_check SET code = {p} WHERE code = {p}",
             (self._value(wanted), self._value(current)),
         )
-        if cursor.rowcount != 1:
-            self._rollback()
-            raise PinError(f"no check with UUID {current} in {self.where}")
-        self._conn.commit()
+        return bool(cursor.rowcount == 1)
 
     def _exists(self, cursor: Any, code: uuid.UUID) -> bool:
         p = self._backend.param
@@ -154,17 +154,20 @@ class SqlPinner:
         return _reason(exc, self._password)
 
 
-def open_sql_pinner(db_url: str) -> SqlPinner:
-    """A pinner on `db_url`, checked to be a Healthchecks database; PinError otherwise."""
+def open_sql_pinner(db_url: str, *, timeout: float = TIMEOUT) -> SqlPinner:
+    """A pinner on `db_url`, checked to be a Healthchecks database; PinError otherwise.
+
+    `timeout` bounds connecting and each wait for a lock another writer holds.
+    """
     parts = split_url(db_url)
     where = redact_url(db_url)
     scheme = parts.scheme.lower().partition("+")[0]
     if scheme == "sqlite":
-        return _checked(_connect_sqlite(parts, where), _SQLITE, where=where, password=None)
+        return _checked(_connect_sqlite(parts, where, timeout), _SQLITE, where=where, password=None)
     if scheme in {"postgresql", "postgres"}:
-        return _open_postgres(db_url, parts, where)
+        return _open_postgres(db_url, parts, where, timeout)
     if scheme in {"mysql", "mariadb"}:
-        return _open_mysql(parts, where)
+        return _open_mysql(parts, where, timeout)
     raise PinError(
         f"unsupported database URL {where}: expected sqlite:///path, postgresql://... or mysql://..."
     )
@@ -210,7 +213,7 @@ _SQLITE = _Backend(
 )
 
 
-def _connect_sqlite(parts: SplitResult, where: str) -> sqlite3.Connection:
+def _connect_sqlite(parts: SplitResult, where: str, timeout: float) -> sqlite3.Connection:
     # sqlite:///relative/path -> "relative/path"; sqlite:////absolute/path -> "/absolute/path".
     path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
     if not path:
@@ -220,7 +223,7 @@ def _connect_sqlite(parts: SplitResult, where: str) -> sqlite3.Connection:
         return sqlite3.connect(
             f"file:{quote(path)}?mode=rw",
             uri=True,
-            timeout=CONNECT_TIMEOUT,
+            timeout=timeout,
             isolation_level=None,
             check_same_thread=False,
         )
@@ -234,7 +237,7 @@ def _missing_driver(package: str, extra: str) -> PinError:
     )
 
 
-def _open_postgres(db_url: str, parts: SplitResult, where: str) -> SqlPinner:
+def _open_postgres(db_url: str, parts: SplitResult, where: str, timeout: float) -> SqlPinner:
     try:
         import psycopg
     except ImportError:
@@ -254,13 +257,16 @@ def _open_postgres(db_url: str, parts: SplitResult, where: str) -> SqlPinner:
         native=lambda code: code,  # psycopg binds uuid.UUID as uuid
     )
     try:
-        connection = psycopg.connect(conninfo, connect_timeout=CONNECT_TIMEOUT)
+        connection = psycopg.connect(conninfo, connect_timeout=max(1, round(timeout)))
+        # SET is transactional in PostgreSQL: commit it so that no rollback undoes it.
+        connection.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+        connection.commit()
     except psycopg.Error as exc:
         raise PinError(f"could not connect to {where}: {_reason(exc, parts.password)}") from exc
     return _checked(connection, backend, where=where, password=parts.password)
 
 
-def _open_mysql(parts: SplitResult, where: str) -> SqlPinner:
+def _open_mysql(parts: SplitResult, where: str, timeout: float) -> SqlPinner:
     try:
         import pymysql
     except ImportError:
@@ -287,9 +293,12 @@ def _open_mysql(parts: SplitResult, where: str) -> SqlPinner:
             user=unquote(parts.username or ""),
             password=unquote(parts.password or ""),
             database=database,
-            connect_timeout=CONNECT_TIMEOUT,
+            connect_timeout=max(1, round(timeout)),
             autocommit=False,
         )
+        with connection.cursor() as cursor:
+            # InnoDB counts whole seconds, at least one.
+            cursor.execute(f"SET SESSION innodb_lock_wait_timeout = {max(1, round(timeout))}")
     except pymysql.Error as exc:
         raise PinError(f"could not connect to {where}: {_reason(exc, parts.password)}") from exc
     return _checked(connection, backend, where=where, password=parts.password)

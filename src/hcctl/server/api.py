@@ -66,7 +66,7 @@ class Api:
             return error("wrong api key", 401)
         return Auth(found[0], found[1], data)
 
-    def _own_check(self, auth: Auth, code: str) -> CheckRow | Response:
+    def own_check(self, auth: Auth, code: str) -> CheckRow | Response:
         check = store.get_check(self.app.conn(), uuid.UUID(code))
         if check is None:
             return not_found_page()
@@ -143,7 +143,7 @@ class Api:
         auth = self.authorize_read(request)
         if isinstance(auth, Response):
             return auth
-        check = self._own_check(auth, code)
+        check = self.own_check(auth, code)
         if isinstance(check, Response):
             return check
         return json_response(self._dict(check, readonly=auth.readonly, v=v))
@@ -161,7 +161,7 @@ class Api:
         auth = self.authorize(request)
         if isinstance(auth, Response):
             return auth
-        check = self._own_check(auth, code)
+        check = self.own_check(auth, code)
         if isinstance(check, Response):
             return check
         try:
@@ -182,7 +182,7 @@ class Api:
         auth = self.authorize(request)
         if isinstance(auth, Response):
             return auth
-        check = self._own_check(auth, code)
+        check = self.own_check(auth, code)
         if isinstance(check, Response):
             return check
         with self.app.write() as conn:
@@ -194,7 +194,7 @@ class Api:
         auth = self.authorize(request)
         if isinstance(auth, Response):
             return auth
-        check = self._own_check(auth, code)
+        check = self.own_check(auth, code)
         if isinstance(check, Response):
             return check
         if check.status != "paused":
@@ -214,7 +214,7 @@ class Api:
         auth = self.authorize(request)
         if isinstance(auth, Response):
             return auth
-        check = self._own_check(auth, code)
+        check = self.own_check(auth, code)
         if isinstance(check, Response):
             return check
         if check.status != "paused":

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from hcctl.errors import HcctlError
 from hcctl.server import store
 from hcctl.server.schema import connect, create_schema
 from hcctl.server.status import Urls
@@ -30,7 +31,10 @@ class App:
         self.db_path = db_path
         self.urls = urls
         self.settings = settings
-        create_schema(db_path)
+        try:
+            create_schema(db_path)
+        except sqlite3.Error as exc:
+            raise HcctlError(f"cannot use the database {db_path}: {exc}") from exc
         self._local = threading.local()
         self._open: set[sqlite3.Connection] = set()
         self._lock = threading.Lock()

@@ -32,7 +32,7 @@ class History:
         auth = self.api.authorize(request)
         if isinstance(auth, Response):
             return auth
-        check = self.api._own_check(auth, code)
+        check = self.api.own_check(auth, code)
         if isinstance(check, Response):
             return check
         limit = min(self.app.settings.ping_log_limit, 1000)
@@ -45,7 +45,7 @@ class History:
         auth = self.api.authorize(request)
         if isinstance(auth, Response):
             return auth
-        check = self.api._own_check(auth, code)
+        check = self.api.own_check(auth, code)
         if isinstance(check, Response):
             return check
         if int(n) <= check.n_pings - self.app.settings.ping_log_limit:

@@ -75,6 +75,7 @@ class HttpServer(socketserver.ThreadingTCPServer):
         self.router = router
         self.on_finish = on_finish
         self.connections: set[socket.socket] = set()
+        self.handlers: set[threading.Thread] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, _Connection)
 
@@ -83,18 +84,31 @@ class HttpServer(socketserver.ThreadingTCPServer):
             self.connections.add(request)
         super().process_request(request, client_address)
 
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.handlers.add(threading.current_thread())
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.handlers.discard(threading.current_thread())
+
     def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
             self.connections.discard(request)
         super().shutdown_request(request)
 
-    def close_connections(self) -> None:
-        """Cut every open keep-alive connection, as a stopped server would."""
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """Cut every open keep-alive connection, as a stopped server would, and wait (up to
+        `timeout`) for the requests being answered to finish."""
         with self.connections_lock:
-            connections = list(self.connections)
+            connections, handlers = list(self.connections), list(self.handlers)
         for conn in connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for thread in handlers:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class _Connection(socketserver.StreamRequestHandler):
@@ -137,7 +151,9 @@ class _Connection(socketserver.StreamRequestHandler):
             response = self._respond(request)
         self._send(response, head_only=method == "HEAD", keep_alive=keep_alive)
         elapsed = (time.perf_counter() - started) * 1000
-        log.info("%s %s %d %.1fms", method, loggable(request.path), response.status, elapsed)
+        if log.isEnabledFor(logging.INFO):
+            path = loggable(request.path)
+            log.info("%s %s %d %.1fms", method, path, response.status, elapsed)
         return keep_alive
 
     def _respond(self, request: Request) -> Response:
@@ -152,7 +168,7 @@ class _Connection(socketserver.StreamRequestHandler):
         reason = _REASONS.get(response.status, "Unknown")
         lines = [
             f"HTTP/1.1 {response.status} {reason}\r\n",
-            f"Date: {formatdate(usegmt=True)}\r\n",
+            f"Date: {_http_date()}\r\n",
             f"Content-Type: {response.content_type}\r\n",
             f"Content-Length: {len(response.body)}\r\n",
         ]
@@ -164,6 +180,18 @@ class _Connection(socketserver.StreamRequestHandler):
         data = "".join(lines).encode("latin-1") + _FIXED_HEADERS + b"\r\n"
         # One write for head and body: a second small write could wait on a delayed ACK.
         self.wfile.write(data if head_only else data + response.body)
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    # Formatted once a second: it showed up in profiles of pings.
+    global _date_cache
+    second = int(time.time())
+    if _date_cache[0] != second:
+        _date_cache = (second, formatdate(second, usegmt=True))
+    return _date_cache[1]
 
 
 def _read_head(rfile: BufferedIOBase) -> tuple[str, str, str, Headers] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from hcctl.errors import HcctlError
 from hcctl.server import store
 from hcctl.server.app import App, Settings
 from hcctl.server.http import Router
@@ -113,13 +115,19 @@ class LocalServer:
             self._cleanup_tmpdir()
             raise
         self.port = int(self._httpd.server_address[1])
-        self.app = App(self.db_path, Urls(self.site_url, self.ping_url), self._settings)
-        self._httpd.router = build_router(self.app)
-        self._httpd.on_finish = self.app.release
         self._thread: threading.Thread | None = None
-        main = self._main_project(api_key, api_key_readonly, ping_key)
-        self.project = main
-        self.outsider = self.new_project()
+        try:
+            self.app = App(self.db_path, Urls(self.site_url, self.ping_url), self._settings)
+            self._httpd.router = build_router(self.app)
+            self._httpd.on_finish = self.app.release
+            self.project = self._main_project(api_key, api_key_readonly, ping_key)
+            self.outsider = self.new_project()
+        except BaseException:
+            self._httpd.server_close()
+            if hasattr(self, "app"):
+                self.app.close()
+            self._cleanup_tmpdir()
+            raise
         self.start()
 
     # --- addresses and keys -------------------------------------------------------------------
@@ -156,13 +164,17 @@ class LocalServer:
             api_key_readonly=api_key_readonly or store.new_api_key("hcr_"),
             ping_key=ping_key or store.new_ping_key(),
         )
-        existing = store.project_for_key(
-            self.app.conn(), self.app.secret, keys.api_key, accept_ro=False
-        )
-        if existing is not None:
-            # Same database and same keys as a previous run: keep that project.
-            return Project(existing[0], keys.api_key, keys.api_key_readonly, keys.ping_key)
-        return self._insert_project(keys)
+        try:
+            with self.app.write() as conn:
+                found = store.project_for_key(conn, self.app.secret, keys.api_key, accept_ro=False)
+                if found is None:
+                    return self._add_project(conn, keys)
+                # The same read-write key as a previous run: keep that project (and its checks),
+                # with the other keys as given or new, since the old ones cannot be recovered.
+                store.set_other_keys(conn, found[0], keys, self.app.secret)
+                return Project(found[0], keys.api_key, keys.api_key_readonly, keys.ping_key)
+        except sqlite3.IntegrityError as exc:
+            raise HcctlError("the ping key is already another project's on this server") from exc
 
     def new_project(self) -> Project:
         """A fresh project with new keys and the server's integrations: per-test isolation."""
@@ -176,10 +188,13 @@ class LocalServer:
 
     def _insert_project(self, keys: ProjectKeys) -> Project:
         with self.app.write() as conn:
-            project_id = store.insert_project(conn, keys, self.app.secret)
-            for item in self.channels:
-                kind, name = _channel_kind_and_name(item)
-                store.insert_channel(conn, project_id, kind, name)
+            return self._add_project(conn, keys)
+
+    def _add_project(self, conn: sqlite3.Connection, keys: ProjectKeys) -> Project:
+        project_id = store.insert_project(conn, keys, self.app.secret)
+        for item in self.channels:
+            kind, name = _channel_kind_and_name(item)
+            store.insert_channel(conn, project_id, kind, name)
         return Project(project_id, keys.api_key, keys.api_key_readonly, keys.ping_key)
 
     # --- lifecycle ------------------------------------------------------------------------------

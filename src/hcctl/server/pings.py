@@ -235,7 +235,9 @@ def _matches(haystack: str, keywords: str) -> bool:
 
 
 def _remote_addr(request: Request) -> str:
-    addr = request.headers.get_header("X-Forwarded-For", request.remote_addr).split(",")[0]
+    if not request.headers.has("X-Forwarded-For"):
+        return request.remote_addr  # the socket's peer: always a valid address
+    addr = request.headers.get_header("X-Forwarded-For").split(",")[0]
     try:
         ipaddress.ip_address(addr)
     except ValueError:

@@ -125,6 +125,16 @@ def insert_project(conn: sqlite3.Connection, keys: ProjectKeys, secret: str) -> 
     return project_id
 
 
+def set_other_keys(
+    conn: sqlite3.Connection, project_id: int, keys: ProjectKeys, secret: str
+) -> None:
+    """Replace a project's read-only key and ping key."""
+    conn.execute(
+        "UPDATE accounts_project SET api_key_readonly = ?, ping_key = ? WHERE id = ?",
+        (hash_api_key(secret, keys.api_key_readonly), keys.ping_key, project_id),
+    )
+
+
 def project_for_key(
     conn: sqlite3.Connection, secret: str, key: str, *, accept_ro: bool
 ) -> tuple[int, bool] | None:
