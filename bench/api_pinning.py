@@ -18,14 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _results import record_section
 from hcctl.api import HOSTED_RATE, HealthchecksApi
 from hcctl.pinning import open_pinner
 from hcctl.server.local import LocalServer
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 STANDIN = HERE.parent / "tests" / "django_standin" / "manage.py"
-START, END = "<!-- bench: api_pinning -->", "<!-- /bench: api_pinning -->"
 
 
 def timed(action: Callable[[], object], times: int) -> float:
@@ -124,16 +123,7 @@ def bench_mariadb(count: int) -> str | None:
 
 
 def record(lines: list[str]) -> None:
-    section = "\n".join(
-        [START, "## API client and pinning (bench/api_pinning.py)", "", *lines, END]
-    )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text:
-        before, _, rest = text.partition(START)
-        text = before + section + rest.partition(END)[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    record_section("api_pinning", ["## API client and pinning (bench/api_pinning.py)", "", *lines])
 
 
 def main() -> None:

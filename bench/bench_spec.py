@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from _results import record_section
 from hcctl.envfile import read_env, update_env
 from hcctl.spec import load_spec
 
 CHECKS = 1000
-RESULTS = Path(__file__).parent / "RESULTS.md"
 WRITER = """
 import sys
 from pathlib import Path
@@ -75,7 +75,7 @@ def main() -> None:
         update_ms = _median_ms(lambda: update_env(env, {"HC_CHECK_JOB_500": str(uuid.uuid4())}), 50)
         seconds = _concurrent(env, writers=4, rounds=50)
     lines = [
-        "## spec",
+        "## Spec and env file (bench/bench_spec.py)",
         "",
         f"Python {sys.version.split()[0]}, one machine, median of several runs.",
         "",
@@ -85,19 +85,8 @@ def main() -> None:
         f"- 4 processes x 50 updates of different variables: {seconds:.2f} s in all, "
         "no update lost",
     ]
-    _record("\n".join(lines) + "\n")
+    record_section("spec", lines)
     print("\n".join(lines))
-
-
-def _record(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    start = text.find("## spec\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":

@@ -20,15 +20,14 @@ import time
 from datetime import date
 from pathlib import Path
 
+from _results import record_section
 from hcctl.bootstrap import bootstrap
 from hcctl.server.local import LocalServer
 from hcctl.settings import Settings
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 SEEDS_ENV = HERE.parent / "examples" / ".env.healthchecks"
 STANDIN = HERE.parent / "tests" / "django_standin" / "manage.py"
-START, END = "<!-- bench: bootstrap -->", "<!-- /bench: bootstrap -->"
 RUNS = 3
 
 
@@ -73,14 +72,7 @@ def main() -> None:
 
 
 def record(lines: list[str]) -> None:
-    section = "\n".join([START, "## Bootstrap (bench/bootstrap.py)", "", *lines, END])
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text:
-        before, _, rest = text.partition(START)
-        text = before + section + rest.partition(END)[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    record_section("bootstrap", ["## Bootstrap (bench/bootstrap.py)", "", *lines])
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import httpx
 
+from _results import record_section
 from hcctl._http import StdlibTransport
 from hcctl.ping import PingClient
 
@@ -157,16 +158,7 @@ def keep_alive_rates(url: str, uuid: str, count: int) -> tuple[float, float]:
 
 
 def write_results(lines: list[str]) -> None:
-    path = HERE / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    start, end = "<!-- bench: ping -->", "<!-- /bench: ping -->"
-    section = "\n".join([start, *lines, end])
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
+    record_section("ping", lines)
 
 
 def main() -> int:

@@ -25,12 +25,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPSConnection
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from _results import record_section
+
 SECTION = "server"
 
 
@@ -161,23 +161,20 @@ def report(figures: Figures) -> str:
 
 
 def record(text: str) -> None:
-    """Replace this benchmark's block of RESULTS.md (between its markers), keeping the rest."""
+    """Replace this benchmark's block of RESULTS.md, keeping the rest."""
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     machine += f", load average {os.getloadavg()[0]:.1f} during the run"
-    begin, end = f"<!-- bench: {SECTION} -->", f"<!-- /bench: {SECTION} -->"
-    block = (
-        f"{begin}\n## Local server (bench/server.py)\n\n"
-        f"Measured {time.strftime('%Y-%m-%d')} on {machine}, `hcctl serve` in its own process, "
-        "clients on the same machine (http.client for pings, httpx for the API).\n\n"
-        f"{text}\n{end}"
+    record_section(
+        SECTION,
+        [
+            "## Local server (bench/server.py)",
+            "",
+            f"Measured {time.strftime('%Y-%m-%d')} on {machine}, `hcctl serve` in its own process, "
+            "clients on the same machine (http.client for pings, httpx for the API).",
+            "",
+            text,
+        ],
     )
-    existing = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if begin in existing and end in existing:
-        before, rest = existing.split(begin, 1)
-        after = rest.split(end, 1)[1]
-        RESULTS.write_text(before + block + after)
-    else:
-        RESULTS.write_text(existing.rstrip("\n") + "\n\n" + block + "\n")
 
 
 @contextmanager

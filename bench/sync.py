@@ -36,13 +36,12 @@ from pathlib import Path
 import httpx
 
 import hcctl
+from _results import record_section
 from hcctl.api import HOSTED_RATE, HealthchecksApi
 from hcctl.pinning import open_pinner
 from hcctl.settings import Settings
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 CONCURRENCY = 4  # apply's default
-START, END = "<!-- bench: sync -->", "<!-- /bench: sync -->"
 
 
 @dataclass(frozen=True)
@@ -252,7 +251,7 @@ def run(checks: int, hosted_checks: int) -> list[str]:
 
 
 NOTES = [
-    "The local server answers one request at a time (one Python process), so apply gains by",
+    "The local server is one Python process whose writes SQLite serialises, so apply gains by",
     "sending half the requests (no GET before each create), keeping connections alive, and",
     "pinning once the creations are done (a pin holds the database's write lock; among the",
     "server's own writes each would make the other wait). The no-op figures are one `GET",
@@ -281,14 +280,7 @@ def hosted(folder: Path, count: int) -> list[str]:
 
 
 def record(lines: list[str]) -> None:
-    section = "\n".join([START, "## Sync: plan and apply (bench/sync.py)", "", *lines, END])
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text:
-        before, _, rest = text.partition(START)
-        text = before + section + rest.partition(END)[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    record_section("sync", ["## Sync: plan and apply (bench/sync.py)", "", *lines])
 
 
 def main() -> None:
