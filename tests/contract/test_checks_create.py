@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -114,7 +115,7 @@ def test_it_maps_subject_to_keywords(hc: Hc) -> None:
 
 
 def test_it_ignores_uuid_code_and_unknown_keys(hc: Hc) -> None:
-    wanted = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
+    wanted = str(uuid.uuid4())
     check = hc.create(uuid=wanted, code=wanted, colour="blue")
     assert check["uuid"] != wanted
     assert "colour" not in check
