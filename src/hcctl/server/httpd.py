@@ -13,7 +13,6 @@ import socketserver
 import threading
 import time
 from collections.abc import Callable
-from email.utils import formatdate
 from io import BufferedIOBase
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -25,6 +24,7 @@ from hcctl.server.http import (
     Response,
     Router,
     bad_request_page,
+    http_date,
     loggable,
 )
 
@@ -168,7 +168,7 @@ class _Connection(socketserver.StreamRequestHandler):
         reason = _REASONS.get(response.status, "Unknown")
         lines = [
             f"HTTP/1.1 {response.status} {reason}\r\n",
-            f"Date: {_http_date()}\r\n",
+            f"Date: {http_date()}\r\n",
             f"Content-Type: {response.content_type}\r\n",
             f"Content-Length: {len(response.body)}\r\n",
         ]
@@ -180,18 +180,6 @@ class _Connection(socketserver.StreamRequestHandler):
         data = "".join(lines).encode("latin-1") + _FIXED_HEADERS + b"\r\n"
         # One write for head and body: a second small write could wait on a delayed ACK.
         self.wfile.write(data if head_only else data + response.body)
-
-
-_date_cache: tuple[int, str] = (0, "")
-
-
-def _http_date() -> str:
-    # Formatted once a second: it showed up in profiles of pings.
-    global _date_cache
-    second = int(time.time())
-    if _date_cache[0] != second:
-        _date_cache = (second, formatdate(second, usegmt=True))
-    return _date_cache[1]
 
 
 def _read_head(rfile: BufferedIOBase) -> tuple[str, str, str, Headers] | None:
@@ -271,6 +259,11 @@ def _read_chunked(rfile: BufferedIOBase) -> bytes | None:
 def _request(
     method: str, target: str, headers: Headers, body: bytes | None, client: Any
 ) -> Request:
+    remote_addr = str(client[0]) if client else ""
+    if target[:1] == "/" and target[1:2] != "/" and "?" not in target and "#" not in target:
+        # The usual ping: a plain path, nothing for urlsplit and parse_qs to find.
+        path = unquote(target, errors="replace")
+        return Request(method, path, {}, headers, body, remote_addr)
     parts = urlsplit(target)
     return Request(
         method=method,
@@ -278,6 +271,6 @@ def _request(
         query=parse_qs(parts.query, keep_blank_values=True),
         headers=headers,
         body=body,
-        remote_addr=str(client[0]) if client else "",
+        remote_addr=remote_addr,
         raw_query=parts.query,
     )

@@ -11,7 +11,7 @@ import re
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hcctl.server import store
 from hcctl.server.app import App
@@ -22,6 +22,7 @@ from hcctl.server.store import CheckRow, NewPing, now
 
 __all__ = ["Pings"]
 
+_MICROSECOND = timedelta(microseconds=1)
 _RID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -157,8 +158,8 @@ class Pings:
         """Within the caller's write transaction: update the check, store the ping."""
         check_id = check.id or 0
         moment = now()
-        action, changed = _apply_event(conn, check, event, moment)
-        store.save_check(conn, check, changed)
+        action = _apply_event(conn, check, event, moment)
+        _save_ping_columns(conn, check)
         store.insert_ping(
             conn,
             NewPing(
@@ -180,10 +181,8 @@ class Pings:
             store.prune_pings(conn, check_id, check.n_pings - self.app.settings.ping_log_limit)
 
 
-def _apply_event(
-    conn: sqlite3.Connection, check: CheckRow, event: _Event, moment: datetime
-) -> tuple[str, list[str]]:
-    """Change the check as the real server's Check.ping does: (final action, columns changed)."""
+def _apply_event(conn: sqlite3.Connection, check: CheckRow, event: _Event, moment: datetime) -> str:
+    """Change the check as the real server's Check.ping does; the final action."""
     action = event.action
     if check.status == "paused" and check.manual_resume:
         action = "ign"
@@ -207,16 +206,34 @@ def _apply_event(
     check.alert_after = going_down_after(check)
     check.n_pings += 1
     check.has_confirmation_link = "confirm" in event.body.decode(errors="replace").lower()
-    return action, [
-        "last_start",
-        "last_start_rid",
-        "last_ping",
-        "last_duration",
-        "status",
-        "alert_after",
-        "n_pings",
-        "has_confirmation_link",
-    ]
+    return action
+
+
+# One constant statement (cached by sqlite3) for the columns a ping changes: only those are
+# written, so concurrent changes to the others are kept.
+_SAVE_PING_COLUMNS = (
+    'UPDATE api_check SET "last_start" = ?, "last_start_rid" = ?, "last_ping" = ?,'
+    ' "last_duration" = ?, "status" = ?, "alert_after" = ?, "n_pings" = ?,'
+    ' "has_confirmation_link" = ? WHERE id = ?'
+)
+
+
+def _save_ping_columns(conn: sqlite3.Connection, check: CheckRow) -> None:
+    duration = check.last_duration
+    conn.execute(
+        _SAVE_PING_COLUMNS,
+        (
+            store.to_db_time(check.last_start),
+            check.last_start_rid.hex if check.last_start_rid else None,
+            store.to_db_time(check.last_ping),
+            None if duration is None else duration // _MICROSECOND,
+            check.status,
+            store.to_db_time(check.alert_after),
+            check.n_pings,
+            int(check.has_confirmation_link),
+            check.id,
+        ),
+    )
 
 
 def _action_from_body(check: CheckRow, body: str) -> str:
