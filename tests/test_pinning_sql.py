@@ -283,3 +283,45 @@ def test_it_gives_up_on_a_lock_held_too_long_and_changes_nothing(db: PinDb) -> N
         blocker.rollback()
         blocker.close()
     assert db.rows() == {row: str(db.stored(A))}
+
+
+C = "5d3b3c4e-1c1f-4d62-9a3e-2f0c5b7e8a91"
+X = "7a1e9f2c-3b4d-4e5f-8a6b-9c0d1e2f3a4b"
+
+
+def pin_many(db: PinDb, pairs: list[tuple[str, str]]) -> bool:
+    pinner = pinner_on(db)
+    try:
+        return pinner.pin_many(pairs)
+    finally:
+        pinner.close()
+
+
+def test_it_pins_many_checks_in_one_go(db: PinDb) -> None:
+    a, b = db.insert(A, "a"), db.insert(B, "b")
+    assert pin_many(db, [(A, W), (B, X)]) is True
+    assert db.rows() == {a: str(db.stored(W)), b: str(db.stored(X))}
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [(A, W), (B, C)],  # C belongs to another check
+        [(A, W), (X, B)],  # no check has X
+        [(A, W), (B, W)],  # two checks want the same UUID
+    ],
+    ids=["taken", "missing", "twice"],
+)
+def test_it_changes_nothing_when_one_of_many_pins_would_fail(
+    db: PinDb, pairs: list[tuple[str, str]]
+) -> None:
+    a, b, c = db.insert(A, "a"), db.insert(B, "b"), db.insert(C, "c")
+    pinner = pinner_on(db)
+    try:
+        assert pinner.pin_many(pairs) is False
+        assert db.rows() == {a: str(db.stored(A)), b: str(db.stored(B)), c: str(db.stored(C))}
+        # Its connection is usable afterwards: the one-by-one pins that follow still work.
+        pinner.pin(A, W)
+    finally:
+        pinner.close()
+    assert db.rows()[a] == str(db.stored(W))

@@ -19,14 +19,15 @@ the API when pinning could not follow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from hcctl.errors import ApiError, HcctlError, PinError, UuidTaken
 
 if TYPE_CHECKING:
     from hcctl.api import Check, HealthchecksApi
 
-__all__ = ["PinError", "Pinner", "UuidTaken", "open_pinner", "pin_created"]
+__all__ = ["BatchPinner", "PinError", "Pinner", "UuidTaken", "open_pinner", "pin_created"]
 
 
 class Pinner(Protocol):
@@ -41,6 +42,14 @@ class Pinner(Protocol):
 
     def close(self) -> None:
         """Release the connection; the pinner cannot be used afterwards."""
+
+
+@runtime_checkable
+class BatchPinner(Pinner, Protocol):
+    """A Pinner that can also pin many checks in one transaction (the SQL one)."""
+
+    def pin_many(self, pairs: Sequence[tuple[str, str]]) -> bool:
+        """Pin every (current, wanted) pair at once; False when one would fail (none changed)."""
 
 
 def open_pinner(*, db_url: str | None = None, django_cmd: str | None = None) -> Pinner | None:

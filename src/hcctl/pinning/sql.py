@@ -17,7 +17,7 @@ import contextlib
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, quote, unquote
@@ -78,6 +78,24 @@ class SqlPinner:
                 self._rollback()
                 raise PinError(f"could not pin in {self.where}: {self._reason(exc)}") from exc
 
+    def pin_many(self, pairs: Sequence[tuple[str, str]]) -> bool:
+        """Pin every (current, wanted) pair in one transaction; True when all were committed.
+
+        False when any one of them would fail (its wanted UUID taken, its current UUID gone, a
+        database error): then the whole transaction is rolled back, nothing changed, and the
+        caller pins them one by one to learn which failed and why. One commit instead of one
+        per pair: each commit waits for the disk.
+        """
+        parsed = [(parse_uuid(current), parse_uuid(wanted)) for current, wanted in pairs]
+        with self._lock:
+            try:
+                if self._pin_all(parsed):
+                    return True
+            except self._backend.error:
+                pass  # pin() one by one raises the right error for the right pair
+            self._rollback()
+            return False
+
     def close(self) -> None:
         # Closing a broken connection has nothing left to release.
         with contextlib.suppress(self._backend.error):
@@ -93,6 +111,18 @@ class SqlPinner:
             self._rollback()
             raise PinError(f"no check with UUID {current} in {self.where}")
         self._conn.commit()
+
+    def _pin_all(self, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> bool:
+        """Each pair as `_pin` checks it, all in one transaction (False: not committed)."""
+        cursor = self._conn.cursor()
+        self._backend.begin(self._conn)
+        for current, wanted in pairs:
+            if current != wanted and self._exists(cursor, wanted):
+                return False
+            if not self._update(cursor, current, wanted):
+                return False
+        self._conn.commit()
+        return True
 
     def _update(self, cursor: Any, current: uuid.UUID, wanted: uuid.UUID) -> bool:
         """Whether the check with `current` now has `wanted` (not committed yet)."""
