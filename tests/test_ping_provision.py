@@ -159,6 +159,25 @@ def test_a_uuid_outside_the_spec_cannot_be_created(
     assert checks(healthchecks_server) == []
 
 
+@pytest.mark.parametrize("api_key", [True, False], ids=["api-key", "ping-key-only"])
+def test_a_slug_outside_the_spec_is_not_created_unless_asked(
+    healthchecks_server: HealthchecksServer, tmp_path: Path, api_key: bool
+) -> None:
+    project(tmp_path, uuid=None)
+    hc = client(
+        healthchecks_server,
+        tmp_path,
+        pin=False,
+        api_key=api_key,
+        ping_key=healthchecks_server.ping_key,
+    )
+    with hc:
+        assert hc.success("typo-of-backup") is False
+        assert checks(healthchecks_server) == []
+        assert hc.ping("typo-of-backup", create=True) is True
+    assert [c["slug"] for c in checks(healthchecks_server)] == ["typo-of-backup"]
+
+
 WORKER = """\
 import sys, time
 from hcctl.ping import PingClient

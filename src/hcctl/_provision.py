@@ -66,8 +66,16 @@ class Provisioner:
 
     def provision(self, target: Target) -> Target:
         """The Target to ping now that the check exists; HcctlError if it cannot be made."""
-        check = self._spec_check(target) if self._api_key and self.api_url else None
+        check = self._spec_check(target)
         if check is None:
+            # Only the spec's checks are created on a 404: a typo must not become a check.
+            # Creating any slug is asked for explicitly (`hcctl ping --create`, `create=True`).
+            raise NotFound(
+                f"check {target.label!r} does not exist on the server and cannot be created: it "
+                "is not in the spec (hcctl ping --create makes a check from a slug)",
+                check=target.label,
+            )
+        if not (self._api_key and self.api_url):
             return self._by_slug(target)
         wanted = target.uuid or check.uuid
         from hcctl.api import HealthchecksApi
@@ -80,10 +88,9 @@ class Provisioner:
     def _by_slug(self, target: Target) -> Target:
         if target.slug and self._ping_key:
             return Target(target.label, key=target.key, slug=target.slug, create=True)
-        need = "an API key (HC_API_KEY)" if target.key else "a spec entry and an API key"
         raise NotFound(
             f"check {target.label!r} does not exist on the server and cannot be created: "
-            f"it needs {need}, or a slug and a ping key",
+            "it needs an API key (HC_API_KEY), or a slug and a ping key",
             check=target.label,
         )
 
@@ -102,8 +109,13 @@ class Provisioner:
         return None
 
     def _load_spec(self) -> Spec:
-        from hcctl.spec import load_spec
+        from hcctl.spec import Spec, load_spec
 
+        paths = [Path(p) for p in (self.spec_path, self.env_file) if p]
+        if self.env_file and not self.spec_path:  # load_spec looks for it beside the env file
+            paths.append(Path(self.env_file).with_name("healthchecks.toml"))
+        if not any(path.exists() for path in paths):
+            return Spec()  # no spec here: nothing is ours to create
         return load_spec(
             Path(self.spec_path) if self.spec_path else None,
             Path(self.env_file) if self.env_file else None,
