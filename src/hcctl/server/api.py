@@ -66,6 +66,16 @@ class Api:
             return error("wrong api key", 401)
         return Auth(found[0], found[1], data)
 
+    def owned_check(self, request: Request, code: str) -> tuple[Auth, CheckRow] | Response:
+        """The read-write key's project and its check `code`, or the answer refusing them."""
+        auth = self.authorize(request)
+        if isinstance(auth, Response):
+            return auth
+        check = self.own_check(auth, code)
+        if isinstance(check, Response):
+            return check
+        return auth, check
+
     def own_check(self, auth: Auth, code: str) -> CheckRow | Response:
         check = store.get_check(self.app.conn(), uuid.UUID(code))
         if check is None:
@@ -158,12 +168,10 @@ class Api:
         return Response(404)
 
     def update_check(self, request: Request, code: str, v: int) -> Response:
-        auth = self.authorize(request)
-        if isinstance(auth, Response):
-            return auth
-        check = self.own_check(auth, code)
-        if isinstance(check, Response):
-            return check
+        owned = self.owned_check(request, code)
+        if isinstance(owned, Response):
+            return owned
+        auth, check = owned
         try:
             body = parse_check_body(auth.json)
         except ValidationFailed as exc:
@@ -179,24 +187,20 @@ class Api:
         return json_response(self._dict(fresh, v=v))
 
     def delete_check(self, request: Request, code: str, v: int) -> Response:
-        auth = self.authorize(request)
-        if isinstance(auth, Response):
-            return auth
-        check = self.own_check(auth, code)
-        if isinstance(check, Response):
-            return check
+        owned = self.owned_check(request, code)
+        if isinstance(owned, Response):
+            return owned
+        _auth, check = owned
         with self.app.write() as conn:
             store.delete_check(conn, check.id or 0)
         # The deleted check is shown as it was, its integrations already unlinked.
         return json_response(check_to_dict(check, self.app.urls, readonly=False, channels=[], v=v))
 
     def pause(self, request: Request, code: str, v: int) -> Response:
-        auth = self.authorize(request)
-        if isinstance(auth, Response):
-            return auth
-        check = self.own_check(auth, code)
-        if isinstance(check, Response):
-            return check
+        owned = self.owned_check(request, code)
+        if isinstance(owned, Response):
+            return owned
+        _auth, check = owned
         if check.status != "paused":
             with self.app.write() as conn:
                 store.insert_flip(
@@ -211,12 +215,10 @@ class Api:
         return json_response(self._dict(check, v=v))
 
     def resume(self, request: Request, code: str, v: int) -> Response:
-        auth = self.authorize(request)
-        if isinstance(auth, Response):
-            return auth
-        check = self.own_check(auth, code)
-        if isinstance(check, Response):
-            return check
+        owned = self.owned_check(request, code)
+        if isinstance(owned, Response):
+            return owned
+        _auth, check = owned
         if check.status != "paused":
             return text("check is not paused", 409)
         with self.app.write() as conn:
