@@ -42,6 +42,33 @@ def cli() -> None:
     """Healthchecks checks as code: the same checks, with the same UUIDs, everywhere."""
 
 
+_SPEC_OPTION = click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    help="The check definitions [env HC_SPEC; default: healthchecks.toml beside the env file].",
+)
+_ENV_OPTION = click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks beside the spec].",
+)
+_API_OPTION = click.option(
+    "--api-url", help="The Management API [env HC_API_URL; default: http://localhost:8000/api/v3/]."
+)
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 # --- spec: validate ---------------------------------------------------------------------------
 
 
@@ -65,18 +92,9 @@ def _validation_json(spec: Spec | None, error: SpecError | None) -> str:
 
 
 @cli.command()
-@click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path),
-    help="The check definitions [env HC_SPEC; default: healthchecks.toml beside the env file].",
-)
-@click.option(
-    "--env-file",
-    type=click.Path(path_type=Path),
-    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks beside the spec].",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_SPEC_OPTION
+@_ENV_OPTION
+@_JSON_OPTION
 def validate(spec_path: Path | None, env_file: Path | None, as_json: bool) -> None:
     """Check the spec and env file offline; list every problem.
 
@@ -164,23 +182,6 @@ def serve(
 
 
 # --- sync: plan, apply, prune, export, verify, status -----------------------------------------
-
-
-_SPEC_OPTION = click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The check definitions [env HC_SPEC; default: healthchecks.toml if present].",
-)
-_ENV_OPTION = click.option(
-    "--env-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks].",
-)
-_API_OPTION = click.option(
-    "--api-url", help="The Management API [env HC_API_URL; default: http://localhost:8000/api/v3/]."
-)
-_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
 
 def _server_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -441,17 +442,6 @@ def ping_command(
         raise click.ClickException(str(exc)) from exc
 
 
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    from hcctl.durations import parse_duration
-
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
-
-
 # Options may follow CHECK; everything after `--` is the command, untouched.
 @cli.command("run", context_settings={"ignore_unknown_options": True})
 @click.argument("check")
@@ -521,13 +511,6 @@ class _WaitProgress:
             click.echo(err=True)
 
 
-def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> int:
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 @cli.command()
 @click.option(
     "--django-cmd",
@@ -549,22 +532,13 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> int:
     "--wait",
     default="2m",
     show_default=True,
-    callback=_seconds,
+    callback=_duration,
     help="How long to wait for the server to answer OK (90s, 5m...).",
 )
-@click.option("--api-url", help="The server's API [env HC_API_URL; default localhost:8000].")
-@click.option(
-    "--spec",
-    "spec_path",
-    type=click.Path(path_type=Path),
-    help="The check definitions [env HC_SPEC; default: healthchecks.toml beside the env file].",
-)
-@click.option(
-    "--env-file",
-    type=click.Path(path_type=Path),
-    help="The env file of UUIDs [env HC_ENV_FILE; default: .env.healthchecks beside the spec].",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@_API_OPTION
+@_SPEC_OPTION
+@_ENV_OPTION
+@_JSON_OPTION
 def bootstrap(
     django_cmd: str | None,
     compose_file: Path | None,
