@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,7 @@ from tests.faultserver import FaultServer, Reply, Request
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("HC_", "HEALTHCHECKS_")):
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as s:
-        yield s
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 def background(url: str, **options: object) -> PingClient:

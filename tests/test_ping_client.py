@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,18 +17,7 @@ UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 PING_KEY = "pk-secret-0123456789abcdefghijk"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("HC_", "HEALTHCHECKS_")):
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as s:
-        yield s
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 _clients: list[PingClient] = []

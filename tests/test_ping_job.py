@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,18 +15,7 @@ from tests.faultserver import FaultServer, Reply, Request, free_port
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("HC_", "HEALTHCHECKS_")):
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as s:
-        yield s
+pytestmark = pytest.mark.usefixtures("isolated_env")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,19 +19,6 @@ from tests.pin_databases import PinDb, mariadb_db, postgres_db, sqlite_db
 A = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 B = "229acece-8847-4ed7-97f4-94c720651ed3"
 W = "ed5560b3-ac29-4d5b-adf9-ef59d636dd4f"
-
-
-@pytest.fixture(params=["sqlite", "postgres-uuid", "mariadb-char32", "mariadb-uuid"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PinDb]:
-    kind: str = request.param
-    if kind == "sqlite":
-        yield sqlite_db(tmp_path)
-    elif kind == "postgres-uuid":
-        with postgres_db(code_type="uuid") as pg:
-            yield pg
-    else:
-        with mariadb_db(code_type=kind.removeprefix("mariadb-").replace("32", "(32)")) as maria:
-            yield maria
 
 
 def pinner_on(db: PinDb) -> SqlPinner:

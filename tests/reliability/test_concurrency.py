@@ -12,33 +12,18 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from hcctl.ping import PingClient
 from hcctl.server.pytest_plugin import HealthchecksServer
-from tests.pin_databases import PinDb, mariadb_db, postgres_db, sqlite_db
+from tests.pin_databases import PinDb
 from tests.pinghelp import checks, new_check
 from tests.zygote import Zygote
 
 MACHINES = 10
 KEYS = 4
-
-
-@pytest.fixture(params=["sqlite", "postgres-uuid", "mariadb-char32", "mariadb-uuid"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PinDb]:
-    kind: str = request.param
-    if kind == "sqlite":
-        yield sqlite_db(tmp_path)
-    elif kind == "postgres-uuid":
-        with postgres_db(code_type="uuid") as pg:
-            yield pg
-    else:
-        with mariadb_db(code_type=kind.removeprefix("mariadb-").replace("32", "(32)")) as maria:
-            yield maria
 
 
 def insert_all(db: PinDb, codes: list[str]) -> None:
