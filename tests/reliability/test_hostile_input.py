@@ -174,13 +174,8 @@ def test_apply_never_writes_a_uuid_the_server_made_up(tmp_path: Path) -> None:
 # --- the properties ---------------------------------------------------------------------------
 
 
-@EXAMPLES
-@given(spec=specs())
-def test_a_hostile_spec_is_refused_clearly_before_anything_is_sent(
-    tmp_path_factory: pytest.TempPathFactory, spec: str
-) -> None:
-    folder = tmp_path_factory.mktemp("spec")
-    (folder / "healthchecks.toml").write_text(spec, errors="surrogatepass")
+def validate_then_apply(folder: Path) -> None:
+    """validate and apply `folder`: clear either way; when invalid, nothing sent or written."""
     before = snapshot(folder)
     with CannedServer(EMPTY) as server:
         checked = hcctl(folder, server, "validate")
@@ -191,6 +186,16 @@ def test_a_hostile_spec_is_refused_clearly_before_anything_is_sent(
     if checked.exit_code == 1:  # invalid: refused before anything is sent or written
         assert (result.exit_code, server.received) == (1, [])
         assert snapshot(folder) == before
+
+
+@EXAMPLES
+@given(spec=specs())
+def test_a_hostile_spec_is_refused_clearly_before_anything_is_sent(
+    tmp_path_factory: pytest.TempPathFactory, spec: str
+) -> None:
+    folder = tmp_path_factory.mktemp("spec")
+    (folder / "healthchecks.toml").write_text(spec, errors="surrogatepass")
+    validate_then_apply(folder)
 
 
 @EXAMPLES
@@ -201,16 +206,7 @@ def test_a_hostile_env_file_is_refused_clearly_and_kept_byte_for_byte(
     folder = tmp_path_factory.mktemp("env")
     (folder / "healthchecks.toml").write_text(GOOD_SPEC)
     (folder / ".env.healthchecks").write_text(env, errors="surrogatepass")
-    before = snapshot(folder)
-    with CannedServer(EMPTY) as server:
-        checked = hcctl(folder, server, "validate")
-        result = hcctl(folder, server, "apply")
-    assert_clear(checked)
-    assert_clear(result)
-    event(f"validate exit {checked.exit_code}, apply exit {result.exit_code}")
-    if checked.exit_code == 1:  # invalid: refused before anything is sent or written
-        assert (result.exit_code, server.received) == (1, [])
-        assert snapshot(folder) == before
+    validate_then_apply(folder)
 
 
 @EXAMPLES
