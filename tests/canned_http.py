@@ -28,6 +28,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
     reset: bool = False  # drop the connection (TCP reset) instead of answering
+    close: bool = False  # answer, then close the connection unannounced (a keep-alive timeout)
 
 
 def json_answer(status: int, data: object, headers: dict[str, str] | None = None) -> Answer:
@@ -119,6 +120,12 @@ class CannedServer:
         )
         try:
             conn.sendall(head.encode() + b"\r\n" + answer.body)
+            if answer.close:
+                # Half-close and read no more, without a reset: a request sent on this
+                # connection is accepted by the kernel and never answered.
+                conn.shutdown(socket.SHUT_WR)
+                self._stop.wait()
+                return False
         except OSError:
             return False  # the client gave up waiting
         return True

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +18,7 @@ KEY = "hcw_0123456789abcdef0123456789ab"
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 CHECK = {"name": "api", "slug": "api", "grace": 3600, "timeout": 300, "uuid": UUID}
 LISTED = json_answer(200, {"checks": [CHECK]})
+CREATED = json_answer(201, CHECK)
 
 
 @pytest.fixture(autouse=True)
@@ -159,3 +164,70 @@ def test_it_keeps_its_connection_open_between_requests() -> None:
             api.list_checks()
         assert api.request_count == 5
     assert server.connections == 1
+
+
+def test_it_leaves_a_kept_alive_connection_the_server_has_closed() -> None:
+    # The server's keep-alive timeout closed it while idle: even a plain create, which is never
+    # sent twice, goes out on a new connection instead of failing.
+    with CannedServer(replace(LISTED, close=True), CREATED) as server:
+        with api_on(server) as api:
+            api.list_checks()
+            time.sleep(0.2)  # idle, as between two runs of a job
+            assert api.create_check({"name": "api"}) == (Check.from_json(CHECK), True)
+            assert api.request_count == 2
+        assert (len(server.received), server.connections) == (2, 2)
+
+
+def test_it_never_resends_a_plain_create_dropped_on_a_kept_alive_connection() -> None:
+    with (
+        CannedServer(LISTED, Answer(reset=True), CREATED) as server,
+        api_on(server) as api,
+    ):
+        api.list_checks()
+        with pytest.raises(TransportError, match="the connection was closed before an answer"):
+            api.create_check({"name": "api"})
+    assert [r.method for r in server.received] == ["GET", "POST"]
+
+
+def test_it_resends_a_read_dropped_on_a_kept_alive_connection() -> None:
+    with CannedServer(LISTED, Answer(reset=True), LISTED) as server, api_on(server) as api:
+        api.list_checks()
+        assert len(api.list_checks()) == 1
+    assert [r.method for r in server.received] == ["GET", "GET", "GET"]
+
+
+def test_it_asks_for_and_reads_a_gzipped_answer() -> None:
+    body = gzip.compress(json.dumps({"checks": [CHECK]}).encode())
+    zipped = Answer(200, body, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    with CannedServer(zipped) as server, api_on(server) as api:
+        assert [c.uuid for c in api.list_checks()] == [UUID]
+    assert server.received[0].headers["accept-encoding"] == "gzip"
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+def test_it_goes_through_the_proxy_the_environment_names(
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    with CannedServer(LISTED) as proxy:
+        no_proxy_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        with HealthchecksApi("http://hc.example.invalid/", KEY) as api:
+            assert [c.uuid for c in api.list_checks()] == [UUID]
+    assert proxy.received[0].target == "http://hc.example.invalid/api/v3/checks/"
+
+
+def test_it_goes_straight_to_a_host_the_environment_exempts(
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    with CannedServer(Answer(502)) as proxy, CannedServer(LISTED) as server:
+        no_proxy_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        no_proxy_env.setenv("NO_PROXY", "127.0.0.1")
+        with api_on(server) as api:
+            assert len(api.list_checks()) == 1
+    assert (len(proxy.received), len(server.received)) == (0, 1)

@@ -1,17 +1,21 @@
-"""The HTTP seam of the ping clients: one small interface, three transports.
+"""The HTTP seam of the ping and API clients: one small interface, three transports.
 
 `StdlibTransport` is the default. It sits on http.client with a few kept-alive connections per
-host, because a ping must be cheap to start: importing httpx costs about 230 ms here (it pulls
-click and rich through httpx._main when they are installed), several times a whole ping, while
-http.client is what any Python program that speaks HTTP pays anyway. `HttpxTransport` and
-`AsyncHttpxTransport` wrap a client the caller injects (proxies, custom TLS, tests).
+host. A ping must be cheap to start: importing httpx costs about 230 ms here (it pulls click and
+rich through httpx._main when they are installed), several times a whole ping, while
+http.client is what any Python program that speaks HTTP pays anyway. An apply must be cheap per
+request: httpx spends about 0.7 ms of CPU on each, several times http.client's share, and
+apply's threads share one GIL. `HttpxTransport` and `AsyncHttpxTransport` wrap a client the
+caller injects (proxies, custom TLS, tests).
 
-Every transport raises only `hcctl.errors.TransportError`, whose message names the host and port
-but never the path: slug ping URLs carry the ping key.
+Every transport raises only `Failure`, an `hcctl.errors.TransportError` whose message names the
+host and port but never the path (slug ping URLs carry the ping key), and whose `stage` tells
+whether the server may have acted on the request.
 """
 
 from __future__ import annotations
 
+import select
 import threading
 
 from hcctl.__about__ import __version__
@@ -21,26 +25,54 @@ TYPE_CHECKING = False  # typing costs an import on every `hcctl ping`; mypy know
 if TYPE_CHECKING:
     import http.client
     import logging
+    import socket
     import ssl
+    from collections.abc import Mapping
+    from typing import Literal
 
     import httpx
 
-__all__ = ["USER_AGENT", "AsyncHttpxTransport", "HttpxTransport", "Response", "StdlibTransport"]
+    Stage = Literal["connect", "send", "read", "decode"]
+
+__all__ = [
+    "USER_AGENT",
+    "AsyncHttpxTransport",
+    "Failure",
+    "HttpxTransport",
+    "Response",
+    "StdlibTransport",
+]
 
 USER_AGENT = f"hcctl/{__version__}"
 _MAX_BODY = 65536  # ping answers are a few bytes; never buffer an unbounded reply
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
 
+class Failure(TransportError):
+    """A request that got no usable answer, and how far it went.
+
+    `stage` is "connect" (nothing was sent: repeating it is always safe), "send" or "read" (the
+    server may have acted on it), or "decode" (an answer came but its body could not be
+    decoded). `detail` is a short reason that holds no URL, header or secret.
+    """
+
+    def __init__(self, message: str, *, stage: Stage, detail: str, timed_out: bool) -> None:
+        super().__init__(message)
+        self.stage: Stage = stage
+        self.detail = detail
+        self.timed_out = timed_out
+
+
 class Response:
-    """A finished HTTP response: status, headers (lowercase names) and the body read."""
+    """A finished HTTP response: status, reason, headers (lowercase names), the decoded body."""
 
-    __slots__ = ("body", "headers", "status")
+    __slots__ = ("body", "headers", "reason", "status")
 
-    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes, reason: str = "") -> None:
         self.status = status
         self.headers = headers
         self.body = body
+        self.reason = reason
 
     def text(self, limit: int = 200) -> str:
         """The body as one short line, for error messages."""
@@ -65,10 +97,20 @@ def split_url(url: str) -> tuple[str, str, int, str]:
     return scheme, host, int(port) if port else default, (slash + path) or "/"
 
 
+def ping_headers(body: bytes) -> dict[str, str]:
+    """The headers of a ping: who sends it and, with a body, that it is text."""
+    headers = {"User-Agent": USER_AGENT}
+    if body:
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+    return headers
+
+
 class StdlibTransport:
     """Synchronous HTTP/1.1 over http.client, reusing up to `max_idle` connections per host.
 
-    Thread-safe: a connection is used by one request at a time, then handed back.
+    Thread-safe: a connection is used by one request at a time, then handed back. A kept-alive
+    connection the server has closed meanwhile is never used again; one it closes in the very
+    moment a request goes out is retried once on a new connection when `resend` allows.
     """
 
     def __init__(self, *, max_idle: int = 4) -> None:
@@ -77,23 +119,54 @@ class StdlibTransport:
         self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
         self._ssl_context: ssl.SSLContext | None = None
 
-    def request(self, method: str, url: str, *, body: bytes, timeout: float) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        max_body: int = _MAX_BODY,
+        resend: bool = True,
+    ) -> Response:
+        """Send one request; `headers` default to a ping's, `max_body` caps what is read.
+
+        `resend=False` for a request that must not reach the server twice: it is then sent
+        again only when it cannot have left.
+        """
         scheme, host, port, path = split_url(url)
         origin = (scheme, host, port)
+        sent = dict(headers) if headers is not None else ping_headers(body)
+        sent["Content-Length"] = str(len(body))
         conn, reused = self._checkout(origin, timeout)
+        stage: Stage = "send" if reused else "connect"
         try:
-            return self._exchange(conn, origin, method, path, body)
+            if not reused:
+                conn.connect()
+                stage = "send"
+            return self._exchange(conn, origin, method, path, body, sent, max_body)
+        except Failure:
+            conn.close()
+            raise
         except Exception as exc:  # OSError (refused, reset, timeout, TLS), HTTPException
             conn.close()
-            if not (reused and _is_stale(exc)):
-                raise _transport_error(host, port, exc) from exc
-        # A kept-alive connection the server had closed meanwhile: one fresh try, no delay.
+            stale = reused and _is_stale(exc) and (resend or _unsent(exc))
+            if not stale:
+                raise _failure(host, port, exc, stage) from exc
+        # A kept-alive connection the server closed as the request went: once more, afresh.
         fresh = self._connect(origin, timeout)
+        stage = "connect"
         try:
-            return self._exchange(fresh, origin, method, path, body)
+            fresh.connect()
+            stage = "send"
+            return self._exchange(fresh, origin, method, path, body, sent, max_body)
+        except Failure:
+            fresh.close()
+            raise
         except Exception as exc:
             fresh.close()
-            raise _transport_error(host, port, exc) from exc
+            raise _failure(host, port, exc, stage) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -113,15 +186,18 @@ class StdlibTransport:
     def _checkout(
         self, origin: tuple[str, str, int], timeout: float
     ) -> tuple[http.client.HTTPConnection, bool]:
-        with self._lock:
-            conns = self._idle.get(origin)
-            conn = conns.pop() if conns else None
-        if conn is None:
-            return self._connect(origin, timeout), False
-        conn.timeout = timeout
-        if conn.sock is not None:
+        while True:
+            with self._lock:
+                conns = self._idle.get(origin)
+                conn = conns.pop() if conns else None
+            if conn is None:
+                return self._connect(origin, timeout), False
+            if conn.sock is None or _closed_by_peer(conn.sock):
+                conn.close()
+                continue
+            conn.timeout = timeout
             conn.sock.settimeout(timeout)
-        return conn, True
+            return conn, True
 
     def _connect(self, origin: tuple[str, str, int], timeout: float) -> http.client.HTTPConnection:
         import http.client
@@ -133,9 +209,7 @@ class StdlibTransport:
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            import ssl
-
-            self._ssl_context = ssl.create_default_context()
+            self._ssl_context = tls_context()
         return self._ssl_context
 
     def _exchange(
@@ -145,19 +219,19 @@ class StdlibTransport:
         method: str,
         path: str,
         body: bytes,
+        headers: dict[str, str],
+        max_body: int,
     ) -> Response:
-        headers = {"User-Agent": USER_AGENT, "Content-Length": str(len(body))}
-        if body:
-            headers["Content-Type"] = "text/plain; charset=utf-8"
         conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
-        data = resp.read(_MAX_BODY)
-        answer = Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+        data = resp.read(max_body)
+        answer_headers = {k.lower(): v for k, v in resp.getheaders()}
+        data = _decoded(data, answer_headers, max_body, origin)
         if resp.will_close or not resp.isclosed():
             conn.close()
         else:
             self._checkin(origin, conn)
-        return answer
+        return Response(resp.status, answer_headers, data, resp.reason)
 
     def _checkin(self, origin: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
         with self._lock:
@@ -168,14 +242,84 @@ class StdlibTransport:
         conn.close()
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificates verified against the system's authorities (SSL_CERT_FILE and SSL_CERT_DIR
+    are honoured), or certifi's bundle on a system that has none."""
+    import ssl
+
+    context = ssl.create_default_context()
+    if not context.cert_store_stats()["x509_ca"] and not context.get_ca_certs():
+        try:
+            import certifi
+        except ImportError:  # pragma: no cover - certifi comes with httpx
+            return context
+        context.load_verify_locations(cafile=certifi.where())
+    return context
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    # An idle kept-alive connection has nothing to read: readable means the server closed it
+    # (or broke the protocol), so it must not carry a request.
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _decoded(
+    data: bytes, headers: dict[str, str], max_body: int, origin: tuple[str, str, int]
+) -> bytes:
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("identity", ""):
+        return data
+    headers.pop("content-encoding")
+    import zlib
+
+    try:
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            raise ValueError(f"unsupported Content-Encoding {encoding[:20]!r}")
+        wbits = 47 if encoding != "deflate" else 15  # 47: gzip or zlib header, detected
+        decoder = zlib.decompressobj(wbits)
+        return decoder.decompress(data, max_body)  # a bomb stops at max_body
+    except (zlib.error, ValueError) as exc:
+        _, host, port = origin
+        raise Failure(
+            f"could not read the answer of {host}:{port}: {exc}",
+            stage="decode",
+            detail=str(exc),
+            timed_out=False,
+        ) from exc
+
+
 def _is_stale(exc: BaseException) -> bool:
     # RemoteDisconnected (a ConnectionResetError) and a broken pipe on a reused connection mean
-    # the server closed it while idle: nothing was processed, so sending again is safe.
+    # the server closed it while the request went out.
     return isinstance(exc, _STALE_ERRORS)
 
 
-def _transport_error(host: str, port: int, exc: BaseException) -> TransportError:
-    return TransportError(f"could not reach {host}:{port}: {_describe(exc)}")
+def _unsent(exc: BaseException) -> bool:
+    # A broken pipe: the request could not be written, so the server cannot have read it whole.
+    return isinstance(exc, BrokenPipeError)
+
+
+def _failure(host: str, port: int, exc: BaseException, stage: Stage) -> Failure:
+    detail = _describe(exc)
+    return Failure(
+        f"could not reach {host}:{port}: {detail}",
+        stage=stage,
+        detail=_detail(exc),
+        timed_out=isinstance(exc, TimeoutError),
+    )
+
+
+def _detail(exc: BaseException) -> str:
+    # What the API client shows after "could not connect": the OS's own words, as httpx gives.
+    if type(exc).__name__.startswith("SSL") and len(exc.args) > 1:
+        return f"TLS: {exc.args[1]}"  # e.g. "certificate verify failed: self-signed certificate"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else exc.strerror
+    return _describe(exc)
 
 
 def _describe(exc: BaseException) -> str:
@@ -225,21 +369,48 @@ class _Redact:
 
 
 class HttpxTransport:
-    """The same interface over a caller's `httpx.Client` (kept open; the caller closes it)."""
+    """The same interface over a caller's `httpx.Client` (kept open; the caller closes it).
 
-    def __init__(self, client: httpx.Client, *, secret: str | None = None) -> None:
+    `follow_redirects` overrides the client's own setting (the API client never follows one).
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        secret: str | None = None,
+        follow_redirects: bool | None = None,
+    ) -> None:
         self._client = client
+        self._follow_redirects = follow_redirects
         hide_in_httpx_logs(secret)
 
-    def request(self, method: str, url: str, *, body: bytes, timeout: float) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        max_body: int = _MAX_BODY,
+        resend: bool = True,  # httpx decides by itself; kept for the common interface
+    ) -> Response:
         import httpx
 
-        headers = {"User-Agent": USER_AGENT}
+        sent = dict(headers) if headers is not None else ping_headers(body)
+        follow = self._follow_redirects
         try:
-            resp = self._client.request(method, url, content=body, headers=headers, timeout=timeout)
+            request = self._client.build_request(
+                method, url, content=body, headers=sent, timeout=timeout
+            )
+            if follow is None:
+                resp = self._client.send(request)
+            else:
+                resp = self._client.send(request, follow_redirects=follow)
         except httpx.HTTPError as exc:
             raise _httpx_error(exc) from exc
-        return Response(resp.status_code, dict(resp.headers.items()), resp.content[:_MAX_BODY])
+        return _response(resp, max_body)
 
     def close(self) -> None:
         """The injected client belongs to the caller."""
@@ -263,21 +434,27 @@ class AsyncHttpxTransport:
     async def request(self, method: str, url: str, *, body: bytes, timeout: float) -> Response:
         import httpx
 
-        headers = {"User-Agent": USER_AGENT}
+        headers = ping_headers(body)
         try:
             resp = await self._client.request(
                 method, url, content=body, headers=headers, timeout=timeout
             )
         except httpx.HTTPError as exc:
             raise _httpx_error(exc) from exc
-        return Response(resp.status_code, dict(resp.headers.items()), resp.content[:_MAX_BODY])
+        return _response(resp, _MAX_BODY)
 
     async def aclose(self) -> None:
         if self._owned:
             await self._client.aclose()
 
 
-def _httpx_error(exc: httpx.HTTPError) -> TransportError:
+def _response(resp: httpx.Response, max_body: int) -> Response:
+    # httpx has decoded the body already: the encoding no longer describes it.
+    headers = {k: v for k, v in resp.headers.items() if k != "content-encoding"}
+    return Response(resp.status_code, headers, resp.content[:max_body], resp.reason_phrase)
+
+
+def _httpx_error(exc: httpx.HTTPError) -> Failure:
     import contextlib
 
     import httpx
@@ -285,5 +462,34 @@ def _httpx_error(exc: httpx.HTTPError) -> TransportError:
     where = "the server"
     with contextlib.suppress(RuntimeError):  # no request attached
         where = f"{exc.request.url.host}:{exc.request.url.port or ''}".rstrip(":")
-    reason = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
-    return TransportError(f"could not reach {where}: {reason}")
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    reason = "timed out" if timed_out else type(exc).__name__
+    return Failure(
+        f"could not reach {where}: {reason}",
+        stage=_httpx_stage(exc),
+        detail=_httpx_detail(exc),
+        timed_out=timed_out,
+    )
+
+
+def _httpx_stage(exc: httpx.HTTPError) -> Stage:
+    import httpx
+
+    never_left = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+    if isinstance(exc, never_left):
+        return "connect"
+    if isinstance(exc, httpx.WriteError | httpx.WriteTimeout):
+        return "send"
+    if isinstance(exc, httpx.TransportError):
+        return "read"
+    return "decode"  # e.g. a body whose gzip is broken
+
+
+def _httpx_detail(exc: httpx.HTTPError) -> str:
+    # httpx's own texts name no header, but a LocalProtocolError may quote a header value,
+    # so only these kinds get their text shown.
+    import httpx
+
+    if isinstance(exc, httpx.ConnectError | httpx.DecodingError) and str(exc):
+        return str(exc)
+    return type(exc).__name__

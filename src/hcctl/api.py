@@ -1,4 +1,4 @@
-"""Management API v3 client: typed checks and channels over one httpx connection pool.
+"""Management API v3 client: typed checks and channels over one pool of kept-alive connections.
 
     with HealthchecksApi("https://hc.example.org/api/v3/", api_key) as api:
         for check in api.list_checks(tags=["backend"]):
@@ -9,11 +9,17 @@ retried with exponential backoff and jitter, as long as repeating the request ca
 second check. For healthchecks.io a client-side rate limit keeps under its ~100 requests a
 minute. Only the hcctl.errors tree reaches callers, and the API key goes to the API host only:
 redirects are never followed, so the key never travels to another address.
+
+Requests go over http.client (hcctl._http), several times cheaper per request than httpx, which
+is what an apply of a thousand checks spends its time on. httpx serves instead when a client is
+passed in (proxies, custom TLS, tests) or when the environment names a proxy for the API host
+(HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, minus NO_PROXY), which httpx honours.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import re
 import threading
@@ -22,12 +28,10 @@ import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-import httpx
-
-from hcctl.__about__ import __version__
+from hcctl._http import USER_AGENT, Failure, HttpxTransport, Response, StdlibTransport
 from hcctl.errors import (
     ApiError,
     AuthError,
@@ -37,6 +41,9 @@ from hcctl.errors import (
     ServerError,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DEFAULT", "Channel", "Check", "HealthchecksApi", "RateLimiter", "set_testing"]
 
@@ -243,8 +250,12 @@ DEFAULT: Final = _Default()
 HOSTED_RATE = 1.5  # requests a second: 90 a minute plus a burst of 5, under the ~100 allowed
 DEFAULT_BURST = 5
 MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After is reported rather than waited for
+MAX_ANSWER = 64 * 1024 * 1024  # bytes; 1,000 checks list in about 1.2 MB
+POOL_SIZE = 20  # kept-alive connections: more than apply's threads
 
 _UNIQUE_KEY = re.compile(r"^[0-9a-f]{40}$")
+_HOST = re.compile(r"^([^\x00-\x20\x7f/?#@\[\]\\]+|[0-9a-f:.]+)$")  # a name, or an IPv6
+_PATH_SAFE = "/%:@!$&'()*+,;=~"  # what a path may hold as it is; anything else gets quoted
 _Idempotence = Literal["always", "never"]
 
 
@@ -256,10 +267,11 @@ def api_base_url(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
         _ = parts.port  # raises ValueError when malformed
+        if parts.hostname and not _HOST.match(parts.hostname):
+            raise ValueError("not a host name")
         path = re.sub(r"/api/v[0-9]+$", "", parts.path.rstrip("/")) + "/api/v3/"
-        base = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-        httpx.URL(base)
-    except (ValueError, httpx.InvalidURL):
+        base = urlunsplit((parts.scheme, parts.netloc, quote(path, safe=_PATH_SAFE), "", ""))
+    except ValueError:
         # Not quoted: a malformed URL may hold a password that _redact cannot find.
         raise ApiError("the API URL is malformed (expected https://host/api/v3/)") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -292,7 +304,7 @@ def _clean_key(api_key: str | None) -> str | None:
 
 
 class HealthchecksApi:
-    """Management API v3 client on one httpx connection pool.
+    """Management API v3 client on one pool of kept-alive connections.
 
         with HealthchecksApi("https://hc.example.org/api/v3/", api_key) as api:
             check, created = api.create_check({"name": "backup", "slug": "backup"},
@@ -300,6 +312,7 @@ class HealthchecksApi:
             api.pause_check(check.uuid)
 
     `url` may be the site (`https://hc.example.org`) or any API version's base; v3 is used.
+    `client`, an `httpx.Client`, carries the requests instead (the caller closes it).
     `timeout` (seconds) applies to every request, also through a `client` passed in.
     `retries` is how many times a failed request is repeated. `rate_limit` is requests a
     second, None for no limit; by default on for healthchecks.io only. `request_count` counts
@@ -320,8 +333,17 @@ class HealthchecksApi:
     ) -> None:
         self.base_url = api_base_url(url)
         self._api_key = _clean_key(api_key)
-        self._owns_client = client is None
-        self._client = client if client is not None else httpx.Client()
+        self._owned: httpx.Client | StdlibTransport | None = None
+        if client is None and _proxied(self.base_url):
+            import httpx
+
+            client = self._owned = httpx.Client()
+        if client is not None:
+            self._transport: HttpxTransport | StdlibTransport = HttpxTransport(
+                client, follow_redirects=False
+            )
+        else:
+            self._transport = self._owned = StdlibTransport(max_idle=POOL_SIZE)
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
@@ -344,8 +366,8 @@ class HealthchecksApi:
 
     def close(self) -> None:
         """Close the connection pool, unless the client was passed in (its owner closes it)."""
-        if self._owns_client:
-            self._client.close()
+        if self._owned is not None:
+            self._owned.close()
 
     # --- checks ---------------------------------------------------------------------------------
 
@@ -382,7 +404,7 @@ class HealthchecksApi:
         idempotent: _Idempotence = "always" if unique else "never"
         response = self._send("POST", "checks/", body=payload, idempotent=idempotent)
         data = self._json(response, "POST checks/")
-        return self._check(data, "POST checks/"), response.status_code == 201
+        return self._check(data, "POST checks/"), response.status == 201
 
     def update_check(self, uuid: str, body: Mapping[str, object]) -> Check:
         """Change the fields in `body`; the others keep their values."""
@@ -445,44 +467,60 @@ class HealthchecksApi:
         body: Mapping[str, object] | None = None,
         check: str | None = None,
         idempotent: _Idempotence = "always",
-    ) -> httpx.Response:
+    ) -> Response:
         """Send with retries; the final answer if 2xx, else the matching ApiError."""
-        request = self._client.build_request(
-            method,
-            self.base_url + path,
-            params=tuple(params or ()),
-            json=_without_nulls(body) if body is not None else None,
-            headers=self._headers(),
-            timeout=self.timeout,
-        )
+        url = self.base_url + path + (f"?{urlencode(params, quote_via=quote)}" if params else "")
+        content = b"" if body is None else _json_body(body)
+        headers = self._headers(json_body=body is not None)
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
-                response = self._send_once(request)
-            except httpx.TransportError as exc:
+                response = self._send_once(method, url, content, headers, idempotent)
+            except Failure as exc:
+                if exc.stage == "decode":
+                    where = f"{method} {_redact(self.base_url)}{path}"
+                    raise ApiError(f"{where}: the answer could not be read ({exc.detail})") from exc
                 if last or not _may_repeat(exc, idempotent):
                     raise self._transport_error(exc, method, path) from exc
                 _sleep(self._backoff(attempt))
                 continue
-            except httpx.HTTPError as exc:  # e.g. a body whose gzip is broken
-                where = f"{method} {_redact(self.base_url)}{path}"
-                raise ApiError(f"{where}: the answer could not be read ({exc})") from exc
             delay = self._retry_delay(response, attempt, idempotent)
             if last or delay is None:
                 return self._checked(response, method, path, check)
             _sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _send_once(self, request: httpx.Request) -> httpx.Response:
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        content: bytes,
+        headers: dict[str, str],
+        idempotent: _Idempotence,
+    ) -> Response:
         if self._limiter is not None:
             self._limiter.acquire()
         with self._count_lock:
             self.request_count += 1
-        # Never follow a redirect: the key would go wherever the Location points.
-        return self._client.send(request, follow_redirects=False)
+        # Redirects are never followed: the key would go wherever the Location points.
+        return self._transport.request(
+            method,
+            url,
+            body=content,
+            timeout=self.timeout,
+            headers=headers,
+            max_body=MAX_ANSWER,
+            resend=idempotent == "always",
+        )
 
-    def _headers(self) -> dict[str, str]:
-        headers = {"User-Agent": f"hcctl/{__version__}", "Accept": "application/json"}
+    def _headers(self, *, json_body: bool) -> dict[str, str]:
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+        }
+        if json_body:
+            headers["Content-Type"] = "application/json"
         if self._api_key is not None:
             headers["X-Api-Key"] = self._api_key
         return headers
@@ -492,10 +530,10 @@ class HealthchecksApi:
         return random.uniform(delay / 2, delay)  # jitter spreads out clients that failed together
 
     def _retry_delay(
-        self, response: httpx.Response, attempt: int, idempotent: _Idempotence
+        self, response: Response, attempt: int, idempotent: _Idempotence
     ) -> float | None:
         """Seconds to wait before repeating, or None when this answer is final."""
-        status = response.status_code
+        status = response.status
         # A 429 was not processed, so repeating it is always safe; a 5xx may have been.
         if status != 429 and not (status >= 500 and idempotent == "always"):
             return None
@@ -506,10 +544,8 @@ class HealthchecksApi:
 
     # --- answers ---------------------------------------------------------------------------------
 
-    def _checked(
-        self, response: httpx.Response, method: str, path: str, check: str | None
-    ) -> httpx.Response:
-        status = response.status_code
+    def _checked(self, response: Response, method: str, path: str, check: str | None) -> Response:
+        status = response.status
         if 200 <= status < 300:
             return response
         where = f"{method} {_redact(self.base_url)}{path}"
@@ -531,7 +567,7 @@ class HealthchecksApi:
         if status >= 500:
             raise ServerError(f"{where}: the server failed ({_status(response)})", status=status)
         if 300 <= status < 400:
-            location = _redact(response.headers.get("Location", "?"))
+            location = _redact(response.headers.get("location", "?"))
             raise ApiError(
                 f"{where}: the server redirects to {location}; use that address as the API URL",
                 status=status,
@@ -564,13 +600,13 @@ class HealthchecksApi:
             return f"{where}: no check {check} in this project"
         return f"{where}: not found; is {_redact(self.base_url)} a Healthchecks API URL?"
 
-    def _transport_error(self, exc: httpx.TransportError, method: str, path: str) -> TransportError:
+    def _transport_error(self, exc: Failure, method: str, path: str) -> TransportError:
         where = f"{method} {_redact(self.base_url)}{path}"
         return TransportError(f"{where}: {_transport_reason(exc, self.timeout)}")
 
-    def _json(self, response: httpx.Response, what: str) -> Any:
+    def _json(self, response: Response, what: str) -> Any:
         try:
-            return response.json()
+            return json.loads(response.body)
         except ValueError as exc:
             raise self._malformed(what, "a body that is not JSON") from exc
 
@@ -609,21 +645,34 @@ def _check_id(value: str, *, unique_key_ok: bool = False) -> str:
         raise NotFound(f"{value!r} is not a check UUID", check=str(value)) from None
 
 
-def _without_nulls(body: Mapping[str, object]) -> dict[str, object]:
+def _json_body(body: Mapping[str, object]) -> bytes:
     # The server rejects JSON null for every field; None means "not given" here.
-    return {key: value for key, value in body.items() if value is not None}
+    data = {key: value for key, value in body.items() if value is not None}
+    # ASCII escapes: a stray surrogate in a string reaches the server's validation, not ours.
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
 
 
-def _may_repeat(exc: httpx.TransportError, idempotent: _Idempotence) -> bool:
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return True  # the request never left
-    if isinstance(exc, httpx.ReadError | httpx.ReadTimeout | httpx.RemoteProtocolError):
-        return idempotent == "always"  # it may have been processed
-    return isinstance(exc, httpx.WriteError | httpx.WriteTimeout) and idempotent == "always"
+def _proxied(base_url: str) -> bool:
+    """Whether the environment sends requests to this URL through a proxy (as httpx reads it)."""
+    import urllib.request
+
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    bypassed: bool = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+        parts.netloc, proxies
+    )
+    return not bypassed
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
+def _may_repeat(exc: Failure, idempotent: _Idempotence) -> bool:
+    # A request that never left can always go again; one that went may have been processed.
+    return exc.stage == "connect" or idempotent == "always"
+
+
+def _retry_after(response: Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
@@ -639,34 +688,28 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _error_text(response: httpx.Response) -> str:
+def _error_text(response: Response) -> str:
     """The server's {"error": "..."} or short plain-text reason, or "" when it sent none."""
     try:
-        data = response.json()
+        data = json.loads(response.body)
     except ValueError:
         # Some answers are plain text ("check is not paused"); HTML error pages are not shown.
-        text = response.text.strip()
+        text = response.body.decode("utf-8", "replace").strip()
         plain = text and not text.startswith("<") and "\n" not in text
         return text[:300] if plain else ""
     error = data.get("error") if isinstance(data, dict) else None
     return str(error)[:300] if error else ""
 
 
-def _status(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.reason_phrase}".strip()
+def _status(response: Response) -> str:
+    return f"{response.status} {response.reason}".strip()
 
 
-def _transport_reason(exc: httpx.TransportError, timeout: float) -> str:
-    # httpx's own texts name no header, but a LocalProtocolError may quote a header value,
-    # so only these known kinds get their text shown.
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+def _transport_reason(exc: Failure, timeout: float) -> str:
+    if exc.stage == "connect" and exc.timed_out:
         return f"could not connect within {timeout:g}s"
-    if isinstance(exc, httpx.TimeoutException):
+    if exc.timed_out:
         return f"no answer within {timeout:g}s"
-    if isinstance(exc, httpx.ConnectError):
-        return f"could not connect ({exc})" if str(exc) else "could not connect"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return "the connection was closed before an answer came"
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return "unsupported URL scheme"
-    return f"the request failed ({type(exc).__name__})"
+    if exc.stage == "connect":
+        return f"could not connect ({exc.detail})"
+    return "the connection was closed before an answer came"
