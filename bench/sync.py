@@ -1,14 +1,18 @@
 """Benchmark hcctl's sync against the local server; records bench/RESULTS.md's "sync" section.
 
-    python bench/sync.py [--checks 1000] [--hosted-checks 150] [--no-record]
+    python bench/sync.py [--checks 1000] [--rounds 5] [--hosted-checks 150] [--no-record]
 
 Side by side, in one run, each on a fresh local server (`hcctl serve`, its own process):
 1. apply creating and pinning N checks (concurrency 4, the default), against the seeds' way:
    per check, GET it (404), create it, pin it, one after the other, a new connection for each
-   request (their `requests.get()` and `requests.post()`);
-2. a no-op apply on those N checks: requests sent (1 list, plus 1 channels list when the spec
+   request (their `requests.get()` and `requests.post()`). The two alternate for R rounds, and
+   the medians are compared: this machine's speed wanders by a quarter from one second to the
+   next;
+2. the API client's own CPU per create, on its default transport (http.client) and on httpx
+   (`client=httpx.Client()`), creating the same checks one after the other;
+3. a no-op apply on those N checks: requests sent (1 list, plus 1 channels list when the spec
    names integrations) and wall time;
-3. hosted mode through a proxy that answers 429 past 100 requests in any minute, as
+4. hosted mode through a proxy that answers 429 past 100 requests in any minute, as
    healthchecks.io does: apply creating M checks with the client's hosted rate limit; the
    proxy counts what it refused.
 """
@@ -20,6 +24,7 @@ import os
 import platform
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -208,7 +213,7 @@ class RateLimitingProxy:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def run(checks: int, hosted_checks: int) -> list[str]:
+def run(checks: int, rounds: int, hosted_checks: int) -> list[str]:
     load = os.getloadavg()[0]
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, Python "
@@ -220,47 +225,94 @@ def run(checks: int, hosted_checks: int) -> list[str]:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        write_spec(folder / "spec", checks, channels=True)
-        with local_server(folder) as server:
-            ours, ours_requests, result = timed_apply(server, folder / "spec", pinned=True)
-            assert len(result.outcomes) == checks
-            noop, noop_requests, again = timed_apply(server, folder / "spec", pinned=True)
-            assert again.outcomes == ()
-            env_text = (folder / "spec" / ".env.healthchecks").read_text()
-            write_spec(folder / "spec", checks, channels=False)
-            (folder / "spec" / ".env.healthchecks").write_text(env_text)
-            bare, bare_requests, again = timed_apply(server, folder / "spec", pinned=True)
-            assert again.outcomes == ()
-        write_spec(folder / "seeds", checks, channels=True)
-        with local_server(folder) as server:
-            seeds, seeds_requests = seeds_way(server, folder / "seeds")
-        print(f"create+pin: ours {ours:.2f}s, seeds {seeds:.2f}s", flush=True)
-        lines += [
-            f"| apply creating and pinning {checks} checks (concurrency {CONCURRENCY}) "
-            f"| {ours:.2f} s, {ours_requests} requests |",
-            f"| the seeds' way: per check GET, create, pin, in sequence | {seeds:.2f} s, "
-            f"{seeds_requests} requests |",
-            f"| speed-up (target: at least 4x) | **{seeds / ours:.1f}x**"
-            f" ({'met' if seeds / ours >= 4 else 'MISSED'}) |",
-            f"| no-op apply, {checks} checks, spec naming integrations | {noop * 1000:.0f} ms, "
-            f"**{noop_requests} requests** (list + channels) |",
-            f"| no-op apply, {checks} checks, no integrations named | {bare * 1000:.0f} ms, "
-            f"**{bare_requests} request** (list) |",
-        ]
+        lines += create_and_pin(folder, checks, rounds)
+        lines += transports(folder, min(checks, 500))
+        lines += no_op(folder, checks)
         lines += hosted(folder, hosted_checks)
     return [*lines, "", *NOTES]
 
 
+def create_and_pin(folder: Path, checks: int, rounds: int) -> list[str]:
+    ours: list[float] = []
+    seeds: list[float] = []
+    for n in range(rounds):
+        write_spec(folder / f"ours-{n}", checks, channels=True)
+        with local_server(folder) as server:
+            elapsed, ours_requests, result = timed_apply(server, folder / f"ours-{n}", pinned=True)
+            assert len(result.outcomes) == checks
+            ours.append(elapsed)
+        write_spec(folder / f"seeds-{n}", checks, channels=True)
+        with local_server(folder) as server:
+            elapsed, seeds_requests = seeds_way(server, folder / f"seeds-{n}")
+            seeds.append(elapsed)
+        print(f"round {n + 1}: ours {ours[-1]:.2f}s, seeds {seeds[-1]:.2f}s", flush=True)
+    ratios = sorted(s / o for s, o in zip(seeds, ours, strict=True))
+    speed_up = statistics.median(seeds) / statistics.median(ours)
+    return [
+        f"| apply creating and pinning {checks} checks (concurrency {CONCURRENCY}), median of"
+        f" {rounds} | {statistics.median(ours):.2f} s ({min(ours):.2f} to {max(ours):.2f}),"
+        f" {ours_requests} requests |",
+        f"| the seeds' way: per check GET, create, pin, in sequence, median of {rounds} |"
+        f" {statistics.median(seeds):.2f} s ({min(seeds):.2f} to {max(seeds):.2f}),"
+        f" {seeds_requests} requests |",
+        f"| speed-up of the medians (target: at least 4x) | **{speed_up:.1f}x**"
+        f" ({'met' if speed_up >= 4 else 'MISSED'}); round by round {ratios[0]:.1f}x to"
+        f" {ratios[-1]:.1f}x |",
+    ]
+
+
+def client_cpu_per_create(server: Server, count: int, client: httpx.Client | None) -> float:
+    """Microseconds of this process's CPU per create, one create after the other."""
+    with HealthchecksApi(server.api_url, server.api_key, client=client) as api:
+        api.list_checks()  # connected, and every module loaded
+        started = time.process_time()
+        for n in range(count):
+            api.create_check({"name": f"cpu-{n}", "timeout": 600})
+        return (time.process_time() - started) / count * 1e6
+
+
+def transports(folder: Path, count: int) -> list[str]:
+    with local_server(folder) as server:
+        ours = client_cpu_per_create(server, count, None)
+        with httpx.Client() as client:
+            theirs = client_cpu_per_create(server, count, client)
+    print(f"client CPU per create: http.client {ours:.0f} us, httpx {theirs:.0f} us", flush=True)
+    return [
+        f"| API client's CPU per create, {count} in sequence: http.client (default) against"
+        f" httpx | {ours:.0f} us against {theirs:.0f} us ({theirs / ours:.1f}x) |",
+    ]
+
+
+def no_op(folder: Path, checks: int) -> list[str]:
+    write_spec(folder / "spec", checks, channels=True)
+    with local_server(folder) as server:
+        timed_apply(server, folder / "spec", pinned=True)
+        noop, noop_requests, again = timed_apply(server, folder / "spec", pinned=True)
+        assert again.outcomes == ()
+        env_text = (folder / "spec" / ".env.healthchecks").read_text()
+        write_spec(folder / "spec", checks, channels=False)
+        (folder / "spec" / ".env.healthchecks").write_text(env_text)
+        bare, bare_requests, again = timed_apply(server, folder / "spec", pinned=True)
+        assert again.outcomes == ()
+    return [
+        f"| no-op apply, {checks} checks, spec naming integrations | {noop * 1000:.0f} ms, "
+        f"**{noop_requests} requests** (list + channels) |",
+        f"| no-op apply, {checks} checks, no integrations named | {bare * 1000:.0f} ms, "
+        f"**{bare_requests} request** (list) |",
+    ]
+
+
 NOTES = [
     "The local server is one Python process whose writes SQLite serialises, so apply gains by",
-    "sending half the requests (no GET before each create), keeping connections alive, and",
+    "sending half the requests (no GET before each create), keeping connections alive,",
     "pinning once the creations are done (a pin holds the database's write lock; among the",
     "server's own writes each would make the other wait), 200 pins per transaction (one wait",
-    "for the disk each). What is left is the creations: apply's four threads share one GIL,",
-    "and the HTTP client's own work per request (about 1.5 ms of CPU with httpx) outweighs the",
-    "server's (about 1.2 ms), so more threads do not help. The no-op figures are one `GET",
-    "checks/` of 1000 checks plus loading and comparing the spec. In hosted mode the client",
-    "paces itself at 1.5 requests a second after a burst of 5, so the proxy never refuses one.",
+    "for the disk each), and sending its requests over http.client: apply's four threads share",
+    "one GIL, and httpx's own work per request is several times http.client's (the CPU line",
+    "above). What is left is the server's own work on each create, on one core. The no-op",
+    "figures are one `GET checks/` of 1000 checks plus loading and comparing the spec. In",
+    "hosted mode the client paces itself at 1.5 requests a second after a burst of 5, so the",
+    "proxy never refuses one.",
 ]
 
 
@@ -290,10 +342,11 @@ def record(lines: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checks", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--hosted-checks", type=int, default=150)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
-    lines = run(args.checks, args.hosted_checks)
+    lines = run(args.checks, args.rounds, args.hosted_checks)
     print("\n".join(lines))
     if not args.no_record:
         record(lines)

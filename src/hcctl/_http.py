@@ -4,8 +4,8 @@
 host. A ping must be cheap to start: importing httpx costs about 230 ms here (it pulls click and
 rich through httpx._main when they are installed), several times a whole ping, while
 http.client is what any Python program that speaks HTTP pays anyway. An apply must be cheap per
-request: httpx spends about 0.7 ms of CPU on each, several times http.client's share, and
-apply's threads share one GIL. `HttpxTransport` and `AsyncHttpxTransport` wrap a client the
+request: apply's threads share one GIL, and a create costs the API client about 0.6 ms of CPU
+on httpx against 0.2 ms on http.client (bench/RESULTS.md). `HttpxTransport` and `AsyncHttpxTransport` wrap a client the
 caller injects (proxies, custom TLS, tests).
 
 Every transport raises only `Failure`, an `hcctl.errors.TransportError` whose message names the
