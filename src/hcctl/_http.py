@@ -5,8 +5,8 @@ host. A ping must be cheap to start: importing httpx costs about 230 ms here (it
 rich through httpx._main when they are installed), several times a whole ping, while
 http.client is what any Python program that speaks HTTP pays anyway. An apply must be cheap per
 request: apply's threads share one GIL, and a create costs the API client about 0.6 ms of CPU
-on httpx against 0.2 ms on http.client (bench/RESULTS.md). `HttpxTransport` and `AsyncHttpxTransport` wrap a client the
-caller injects (proxies, custom TLS, tests).
+on httpx against 0.2 ms on http.client (bench/RESULTS.md). `HttpxTransport` and
+`AsyncHttpxTransport` wrap a client the caller injects (proxies, custom TLS, tests).
 
 Every transport raises only `Failure`, an `hcctl.errors.TransportError` whose message names the
 host and port but never the path (slug ping URLs carry the ping key), and whose `stage` tells
@@ -15,7 +15,6 @@ whether the server may have acted on the request.
 
 from __future__ import annotations
 
-import select
 import threading
 
 from hcctl.__about__ import __version__
@@ -143,7 +142,7 @@ class StdlibTransport:
         stage: Stage = "send" if reused else "connect"
         try:
             if not reused:
-                conn.connect()
+                _open(conn)
                 stage = "send"
             return self._exchange(conn, origin, method, path, body, sent, max_body)
         except Failure:
@@ -158,7 +157,7 @@ class StdlibTransport:
         fresh = self._connect(origin, timeout)
         stage = "connect"
         try:
-            fresh.connect()
+            _open(fresh)
             stage = "send"
             return self._exchange(fresh, origin, method, path, body, sent, max_body)
         except Failure:
@@ -257,9 +256,20 @@ def tls_context() -> ssl.SSLContext:
     return context
 
 
+def _open(conn: http.client.HTTPConnection) -> None:
+    import socket  # loaded by http.client already; not at import, which a ping pays
+
+    conn.connect()
+    # http.client writes a request's head and body separately: with Nagle's algorithm on, the
+    # body waits for the server to acknowledge the head, which it may delay by 40 ms or more.
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _closed_by_peer(sock: socket.socket) -> bool:
     # An idle kept-alive connection has nothing to read: readable means the server closed it
     # (or broke the protocol), so it must not carry a request.
+    import select
+
     try:
         readable, _, _ = select.select([sock], [], [], 0)
     except (OSError, ValueError):
