@@ -204,14 +204,6 @@ def test_it_asks_for_and_reads_a_gzipped_answer() -> None:
     assert server.received[0].headers["accept-encoding"] == "gzip"
 
 
-@pytest.fixture
-def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    return monkeypatch
-
-
 def test_it_goes_through_the_proxy_the_environment_names(
     no_proxy_env: pytest.MonkeyPatch,
 ) -> None:

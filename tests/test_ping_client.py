@@ -233,6 +233,24 @@ def test_it_accepts_an_httpx_client(server: FaultServer) -> None:
     assert server.paths() == [f"/ping/{UUID}/start"]
 
 
+def test_it_goes_through_the_proxy_the_environment_names(
+    server: FaultServer, no_proxy_env: pytest.MonkeyPatch
+) -> None:
+    no_proxy_env.setenv("HTTP_PROXY", server.url)
+    with PingClient("http://hc.example.invalid/ping/", strict=True, retries=0) as hc:
+        assert hc.start(UUID) is True
+    assert server.paths() == [f"http://hc.example.invalid/ping/{UUID}/start"]
+
+
+def test_it_goes_straight_to_a_host_the_environment_exempts(
+    server: FaultServer, no_proxy_env: pytest.MonkeyPatch
+) -> None:
+    no_proxy_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
+    no_proxy_env.setenv("NO_PROXY", "localhost,127.0.0.1")
+    assert client(server, strict=True).success(UUID) is True
+    assert server.paths() == [f"/ping/{UUID}"]
+
+
 def test_it_maps_httpx_errors() -> None:
     with httpx.Client() as http:
         hc = client(f"http://127.0.0.1:{free_port()}/ping/", client=http, strict=True)

@@ -4,9 +4,11 @@
 host. A ping must be cheap to start: importing httpx costs about 230 ms here (it pulls click and
 rich through httpx._main when they are installed), several times a whole ping, while
 http.client is what any Python program that speaks HTTP pays anyway. An apply must be cheap per
-request: apply's threads share one GIL, and a create costs the API client about 0.6 ms of CPU
-on httpx against 0.2 ms on http.client (bench/RESULTS.md). `HttpxTransport` and
-`AsyncHttpxTransport` wrap a client the caller injects (proxies, custom TLS, tests).
+request: apply's threads share one GIL, and a create costs the API client about 0.55 ms of CPU
+on httpx against 0.22 ms on http.client (bench/RESULTS.md). `HttpxTransport` and
+`AsyncHttpxTransport` wrap a client the caller injects (proxies, custom TLS, tests), and
+`default_transport` hands requests to httpx when the environment names a proxy, as httpx
+honours HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY and http.client does not.
 
 Every transport raises only `Failure`, an `hcctl.errors.TransportError` whose message names the
 host and port but never the path (slug ping URLs carry the ping key), and whose `stage` tells
@@ -15,6 +17,7 @@ whether the server may have acted on the request.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from hcctl.__about__ import __version__
@@ -40,6 +43,8 @@ __all__ = [
     "HttpxTransport",
     "Response",
     "StdlibTransport",
+    "default_transport",
+    "env_proxy",
 ]
 
 USER_AGENT = f"hcctl/{__version__}"
@@ -94,6 +99,41 @@ def split_url(url: str) -> tuple[str, str, int, str]:
         raise TransportError(f"not a valid host in a ping URL: {netloc}")
     default = 443 if scheme == "https" else 80
     return scheme, host, int(port) if port else default, (slash + path) or "/"
+
+
+def default_transport(
+    url: str, *, max_idle: int = 4, secret: str | None = None
+) -> StdlibTransport | HttpxTransport:
+    """http.client for `url`'s host, or httpx when the environment sends it through a proxy."""
+    if not env_proxy(url):
+        return StdlibTransport(max_idle=max_idle)
+    import httpx
+
+    return HttpxTransport(httpx.Client(), secret=secret, owned=True)
+
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def env_proxy(url: str) -> bool:
+    """Whether the environment names a proxy for `url` (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY)."""
+    # Most machines name none: then this costs two dictionary look-ups a variable, and a ping
+    # never imports urllib.request.
+    if not any(os.environ.get(n) or os.environ.get(n.upper()) for n in _PROXY_VARIABLES):
+        return False
+    import urllib.request
+
+    try:
+        scheme, host, port, _ = split_url(url)
+    except TransportError:
+        return False  # reported when a request is made
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get(scheme) or proxies.get("all")):
+        return False
+    bypassed: bool = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+        f"{host}:{port}", proxies
+    )
+    return not bypassed
 
 
 def ping_headers(body: bytes) -> dict[str, str]:
@@ -379,7 +419,7 @@ class _Redact:
 
 
 class HttpxTransport:
-    """The same interface over a caller's `httpx.Client` (kept open; the caller closes it).
+    """The same interface over an `httpx.Client`: a caller's (kept open) or, `owned`, its own.
 
     `follow_redirects` overrides the client's own setting (the API client never follows one).
     """
@@ -390,9 +430,11 @@ class HttpxTransport:
         *,
         secret: str | None = None,
         follow_redirects: bool | None = None,
+        owned: bool = False,
     ) -> None:
         self._client = client
         self._follow_redirects = follow_redirects
+        self._owned = owned
         hide_in_httpx_logs(secret)
 
     def request(
@@ -423,10 +465,16 @@ class HttpxTransport:
         return _response(resp, max_body)
 
     def close(self) -> None:
-        """The injected client belongs to the caller."""
+        """Close the client if it is ours; an injected one belongs to the caller."""
+        if self._owned:
+            self._client.close()
 
     def after_fork(self) -> None:
-        """httpx pools are the caller's; nothing of ours to reset."""
+        """In a forked child: a client of our own is replaced, the parent's left untouched."""
+        if self._owned:
+            import httpx
+
+            self._client = httpx.Client()
 
 
 class AsyncHttpxTransport:

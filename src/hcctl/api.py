@@ -31,7 +31,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from hcctl._http import USER_AGENT, Failure, HttpxTransport, Response, StdlibTransport
+from hcctl._http import (
+    USER_AGENT,
+    Failure,
+    HttpxTransport,
+    Response,
+    StdlibTransport,
+    default_transport,
+)
 from hcctl.errors import (
     ApiError,
     AuthError,
@@ -333,17 +340,12 @@ class HealthchecksApi:
     ) -> None:
         self.base_url = api_base_url(url)
         self._api_key = _clean_key(api_key)
-        self._owned: httpx.Client | StdlibTransport | None = None
-        if client is None and _proxied(self.base_url):
-            import httpx
-
-            client = self._owned = httpx.Client()
-        if client is not None:
-            self._transport: HttpxTransport | StdlibTransport = HttpxTransport(
-                client, follow_redirects=False
-            )
-        else:
-            self._transport = self._owned = StdlibTransport(max_idle=POOL_SIZE)
+        # Never follow a redirect: the key would go wherever the Location points.
+        self._transport: HttpxTransport | StdlibTransport = (
+            HttpxTransport(client, follow_redirects=False)
+            if client is not None
+            else default_transport(self.base_url, max_idle=POOL_SIZE)
+        )
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
@@ -366,8 +368,7 @@ class HealthchecksApi:
 
     def close(self) -> None:
         """Close the connection pool, unless the client was passed in (its owner closes it)."""
-        if self._owned is not None:
-            self._owned.close()
+        self._transport.close()  # an injected client stays open
 
     # --- checks ---------------------------------------------------------------------------------
 
@@ -502,7 +503,6 @@ class HealthchecksApi:
             self._limiter.acquire()
         with self._count_lock:
             self.request_count += 1
-        # Redirects are never followed: the key would go wherever the Location points.
         return self._transport.request(
             method,
             url,
@@ -650,20 +650,6 @@ def _json_body(body: Mapping[str, object]) -> bytes:
     data = {key: value for key, value in body.items() if value is not None}
     # ASCII escapes: a stray surrogate in a string reaches the server's validation, not ours.
     return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
-
-
-def _proxied(base_url: str) -> bool:
-    """Whether the environment sends requests to this URL through a proxy (as httpx reads it)."""
-    import urllib.request
-
-    parts = urlsplit(base_url)
-    proxies = urllib.request.getproxies_environment()
-    if not (proxies.get(parts.scheme) or proxies.get("all")):
-        return False
-    bypassed: bool = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
-        parts.netloc, proxies
-    )
-    return not bypassed
 
 
 def _may_repeat(exc: Failure, idempotent: _Idempotence) -> bool:

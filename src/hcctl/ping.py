@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 
-from hcctl._http import Response, StdlibTransport
+from hcctl._http import Response, default_transport
 from hcctl._targets import Target, TargetResolver, canonical_uuid, kind_suffix, new_rid
 from hcctl.errors import (
     ApiError,
@@ -397,7 +397,7 @@ class PingClient(_PingBase):
 
             self._transport = HttpxTransport(client, secret=self._ping_key)
         else:
-            self._transport = StdlibTransport()
+            self._transport = default_transport(self.ping_url, secret=self._ping_key)
         self._queue_size = queue_size
         self._flush_timeout = flush_timeout
         self._sender: Any = None
@@ -572,7 +572,7 @@ class AsyncPingClient(_PingBase):
         super().__init__(ping_url, **options)
         self._client = client
         self._transport: AsyncHttpxTransport | None = None
-        self._provision_http: StdlibTransport | None = None  # pings sent while provisioning
+        self._provision_http: _SyncTransport | None = None  # pings sent while provisioning
 
     @classmethod
     def from_env(
@@ -637,7 +637,7 @@ class AsyncPingClient(_PingBase):
 
     def _sync_http(self) -> _SyncTransport:
         if self._provision_http is None:
-            self._provision_http = StdlibTransport()
+            self._provision_http = default_transport(self.ping_url, secret=self._ping_key)
         return self._provision_http
 
     async def aclose(self) -> None:
