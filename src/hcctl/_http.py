@@ -178,34 +178,29 @@ class StdlibTransport:
         origin = (scheme, host, port)
         sent = dict(headers) if headers is not None else ping_headers(body)
         sent["Content-Length"] = str(len(body))
-        conn, reused = self._checkout(origin, timeout)
-        stage: Stage = "send" if reused else "connect"
-        try:
-            if not reused:
-                _open(conn)
-                stage = "send"
-            return self._exchange(conn, origin, method, path, body, sent, max_body)
-        except Failure:
-            conn.close()
-            raise
-        except Exception as exc:  # OSError (refused, reset, timeout, TLS), HTTPException
-            conn.close()
-            stale = reused and _is_stale(exc) and (resend or _unsent(exc))
-            if not stale:
+
+        def attempt(conn: http.client.HTTPConnection, reused: bool) -> Response:
+            stage: Stage = "send" if reused else "connect"
+            try:
+                if not reused:
+                    _open(conn)
+                    stage = "send"
+                return self._exchange(conn, origin, method, path, body, sent, max_body)
+            except Exception as exc:  # OSError (refused, reset, timeout, TLS), HTTPException
+                conn.close()
+                if isinstance(exc, Failure):
+                    raise
                 raise _failure(host, port, exc, stage) from exc
-        # A kept-alive connection the server closed as the request went: once more, afresh.
-        fresh = self._connect(origin, timeout)
-        stage = "connect"
+
+        conn, reused = self._checkout(origin, timeout)
         try:
-            _open(fresh)
-            stage = "send"
-            return self._exchange(fresh, origin, method, path, body, sent, max_body)
-        except Failure:
-            fresh.close()
-            raise
-        except Exception as exc:
-            fresh.close()
-            raise _failure(host, port, exc, stage) from exc
+            return attempt(conn, reused)
+        except Failure as failure:
+            cause = failure.__cause__
+            if not (reused and _is_stale(cause) and (resend or _unsent(cause))):
+                raise
+        # A kept-alive connection the server closed as the request went: once more, afresh.
+        return attempt(self._connect(origin, timeout), False)
 
     def close(self) -> None:
         with self._lock:
@@ -342,13 +337,13 @@ def _decoded(
         ) from exc
 
 
-def _is_stale(exc: BaseException) -> bool:
+def _is_stale(exc: BaseException | None) -> bool:
     # RemoteDisconnected (a ConnectionResetError) and a broken pipe on a reused connection mean
     # the server closed it while the request went out.
     return isinstance(exc, _STALE_ERRORS)
 
 
-def _unsent(exc: BaseException) -> bool:
+def _unsent(exc: BaseException | None) -> bool:
     # A broken pipe: the request could not be written, so the server cannot have read it whole.
     return isinstance(exc, BrokenPipeError)
 
