@@ -86,7 +86,9 @@ def test_verify_ping_sends_a_log_ping_that_changes_no_status(
     assert json.loads(result.output) == {"ok": True, "checked": 2, "pinged": 2, "problems": []}
     with HealthchecksApi(healthchecks_server.api_url, healthchecks_server.api_key) as api:
         checks = api.list_checks()
+        pings = api.list_pings(checks[0].uuid or "")
     assert [(c.n_pings, c.status) for c in checks] == [(1, "new"), (1, "new")]
+    assert (pings[0]["type"], pings[0]["ua"]) == ("log", f"hcctl/{hcctl.__version__}")
 
 
 def test_verify_ping_reports_a_check_the_ping_url_does_not_know(

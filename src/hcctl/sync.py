@@ -19,8 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
+from hcctl._http import Failure, default_transport
 from hcctl.api import Channel, Check, HealthchecksApi
 from hcctl.apply import READ_ONLY, ApplyResult, Outcome, apply_plan
 from hcctl.durations import format_duration
@@ -341,16 +340,19 @@ def _problem(action: Action) -> VerifyProblem:
 
 def _ping_all(ping_url: str, specs: Sequence[CheckSpec]) -> list[VerifyProblem]:
     problems = []
-    with httpx.Client(timeout=10.0) as client:
+    transport = default_transport(ping_url)
+    try:
         for spec in specs:
             url = f"{ping_url.rstrip('/')}/{spec.uuid}/log"
             try:
-                response = client.post(url, content=b"hcctl verify")
-            except httpx.HTTPError as exc:
+                response = transport.request("POST", url, body=b"hcctl verify", timeout=10.0)
+            except Failure as exc:
                 raise TransportError(f"cannot reach the ping endpoint {ping_url}: {exc}") from exc
-            if response.status_code != 200:
-                message = f"ping /log answered {response.status_code} {response.text[:40]!r}"
+            if response.status != 200:
+                message = f"ping /log answered {response.status} {response.text(40)!r}"
                 problems.append(VerifyProblem(spec.key, message))
+    finally:
+        transport.close()
     return problems
 
 
