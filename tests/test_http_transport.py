@@ -53,5 +53,5 @@ def test_it_tells_a_request_that_never_left_from_one_that_did() -> None:
     with pytest.raises(Failure) as refused:
         transport.request("POST", url, body=b"{}", timeout=5)
     transport.close()
-    assert (sent.value.stage, refused.value.stage) == ("send", "connect")
+    assert (sent.value.stage, refused.value.stage) == ("read", "connect")
     assert "Connection refused" in refused.value.detail

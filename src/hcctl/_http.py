@@ -49,15 +49,18 @@ __all__ = [
 
 USER_AGENT = f"hcctl/{__version__}"
 _MAX_BODY = 65536  # ping answers are a few bytes; never buffer an unbounded reply
+# On a reused connection: the server closed it as the request went (RemoteDisconnected is a
+# ConnectionResetError too).
 _STALE_ERRORS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 
 
 class Failure(TransportError):
     """A request that got no usable answer, and how far it went.
 
-    `stage` is "connect" (nothing was sent: repeating it is always safe), "send" or "read" (the
-    server may have acted on it), or "decode" (an answer came but its body could not be
-    decoded). `detail` is a short reason that holds no URL, header or secret.
+    `stage` is "connect" (nothing was sent), "send" (the request was not written whole, so the
+    server cannot have acted on it: repeating it is safe), "read" (it was written whole: the
+    server may have acted on it), or "decode" (an answer came whose body could not be decoded).
+    `detail` is a short reason that holds no URL, header or secret.
     """
 
     def __init__(self, message: str, *, stage: Stage, detail: str, timed_out: bool) -> None:
@@ -104,12 +107,27 @@ def split_url(url: str) -> tuple[str, str, int, str]:
 def default_transport(
     url: str, *, max_idle: int = 4, secret: str | None = None
 ) -> StdlibTransport | HttpxTransport:
-    """http.client for `url`'s host, or httpx when the environment sends it through a proxy."""
+    """http.client for `url`'s host, or httpx when the environment sends it through a proxy.
+
+    Never raises: a proxy httpx cannot use (socks5:// without httpx[socks], an unknown scheme)
+    is logged, and requests go straight to the host, as they did before any proxy was named.
+    """
     if not env_proxy(url):
         return StdlibTransport(max_idle=max_idle)
     import httpx
 
-    return HttpxTransport(httpx.Client(), secret=secret, owned=True)
+    try:
+        client = httpx.Client(follow_redirects=False)
+    except (ImportError, ValueError) as exc:
+        import logging
+
+        # An ImportError names the missing extra; a ValueError may quote the proxy's password.
+        reason = str(exc) if isinstance(exc, ImportError) else "its URL is not one httpx takes"
+        logging.getLogger("hcctl").warning(
+            "the proxy the environment names cannot be used (%s): connecting directly", reason
+        )
+        return StdlibTransport(max_idle=max_idle)
+    return HttpxTransport(client, secret=secret, owned=True)
 
 
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
@@ -144,12 +162,33 @@ def ping_headers(body: bytes) -> dict[str, str]:
     return headers
 
 
+class _Call:
+    """One request as the stdlib transport sends it, on whichever connection."""
+
+    __slots__ = ("body", "headers", "max_body", "method", "origin", "path")
+
+    def __init__(
+        self, url: str, method: str, body: bytes, headers: dict[str, str], max_body: int
+    ) -> None:
+        scheme, host, port, self.path = split_url(url)
+        self.origin = (scheme, host, port)
+        self.method = method
+        self.body = body
+        self.headers = headers
+        self.headers["Content-Length"] = str(len(body))
+        auth = _basic_auth(url)
+        if auth is not None and "Authorization" not in headers:
+            self.headers["Authorization"] = auth
+        self.max_body = max_body
+
+
 class StdlibTransport:
     """Synchronous HTTP/1.1 over http.client, reusing up to `max_idle` connections per host.
 
     Thread-safe: a connection is used by one request at a time, then handed back. A kept-alive
     connection the server has closed meanwhile is never used again; one it closes in the very
-    moment a request goes out is retried once on a new connection when `resend` allows.
+    moment a request goes out is replaced once by a new connection, when `resend` allows or the
+    request was not written whole.
     """
 
     def __init__(self, *, max_idle: int = 4) -> None:
@@ -157,6 +196,7 @@ class StdlibTransport:
         self._lock = threading.Lock()
         self._idle: dict[tuple[str, str, int], list[http.client.HTTPConnection]] = {}
         self._ssl_context: ssl.SSLContext | None = None
+        self._closed = False
 
     def request(
         self,
@@ -171,40 +211,25 @@ class StdlibTransport:
     ) -> Response:
         """Send one request; `headers` default to a ping's, `max_body` caps what is read.
 
-        `resend=False` for a request that must not reach the server twice: it is then sent
-        again only when it cannot have left.
+        `resend=False` for a request that must not reach the server twice. A password in the
+        URL is sent as Basic authentication.
         """
-        scheme, host, port, path = split_url(url)
-        origin = (scheme, host, port)
         sent = dict(headers) if headers is not None else ping_headers(body)
-        sent["Content-Length"] = str(len(body))
-
-        def attempt(conn: http.client.HTTPConnection, reused: bool) -> Response:
-            stage: Stage = "send" if reused else "connect"
-            try:
-                if not reused:
-                    _open(conn)
-                    stage = "send"
-                return self._exchange(conn, origin, method, path, body, sent, max_body)
-            except Exception as exc:  # OSError (refused, reset, timeout, TLS), HTTPException
-                conn.close()
-                if isinstance(exc, Failure):
-                    raise
-                raise _failure(host, port, exc, stage) from exc
-
-        conn, reused = self._checkout(origin, timeout)
+        call = _Call(url, method, body, sent, max_body)
+        conn, reused = self._checkout(call.origin, timeout)
         try:
-            return attempt(conn, reused)
+            return self._attempt(conn, reused, call)
         except Failure as failure:
-            cause = failure.__cause__
-            if not (reused and _is_stale(cause) and (resend or _unsent(cause))):
+            stale = reused and isinstance(failure.__cause__, _STALE_ERRORS)
+            if not (stale and (resend or failure.stage == "send")):
                 raise
         # A kept-alive connection the server closed as the request went: once more, afresh.
-        return attempt(self._connect(origin, timeout), False)
+        return self._attempt(self._connect(call.origin, timeout), False, call)
 
     def close(self) -> None:
+        """Close the idle connections; one still carrying a request is closed when it ends."""
         with self._lock:
-            idle, self._idle = self._idle, {}
+            idle, self._idle, self._closed = self._idle, {}, True
         for conns in idle.values():
             for conn in conns:
                 conn.close()
@@ -246,31 +271,36 @@ class StdlibTransport:
             self._ssl_context = tls_context()
         return self._ssl_context
 
-    def _exchange(
-        self,
-        conn: http.client.HTTPConnection,
-        origin: tuple[str, str, int],
-        method: str,
-        path: str,
-        body: bytes,
-        headers: dict[str, str],
-        max_body: int,
-    ) -> Response:
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read(max_body)
-        answer_headers = {k.lower(): v for k, v in resp.getheaders()}
-        data = _decoded(data, answer_headers, max_body, origin)
-        if resp.will_close or not resp.isclosed():
+    def _attempt(self, conn: http.client.HTTPConnection, reused: bool, call: _Call) -> Response:
+        stage: Stage = "send" if reused else "connect"
+        try:
+            if not reused:
+                _open(conn)
+                stage = "send"
+            conn.request(call.method, call.path, body=call.body, headers=call.headers)
+            stage = "read"
+            return self._answer(conn, call)
+        except Exception as exc:  # OSError (refused, reset, timeout, TLS), HTTPException
             conn.close()
+            if isinstance(exc, Failure):
+                raise
+            raise _failure(call.origin, exc, stage) from exc
+
+    def _answer(self, conn: http.client.HTTPConnection, call: _Call) -> Response:
+        resp = conn.getresponse()
+        data = _read_body(resp, call.max_body)
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+        data = _decoded(data, headers, call)
+        if resp.will_close or not resp.isclosed():
+            conn.close()  # the server says so, or the body was longer than max_body
         else:
-            self._checkin(origin, conn)
-        return Response(resp.status, answer_headers, data, resp.reason)
+            self._checkin(call.origin, conn)
+        return Response(resp.status, headers, data, resp.reason)
 
     def _checkin(self, origin: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
         with self._lock:
             conns = self._idle.setdefault(origin, [])
-            if len(conns) < self._max_idle:
+            if len(conns) < self._max_idle and not self._closed:
                 conns.append(conn)
                 return
         conn.close()
@@ -282,7 +312,7 @@ def tls_context() -> ssl.SSLContext:
     import ssl
 
     context = ssl.create_default_context()
-    if not context.cert_store_stats()["x509_ca"] and not context.get_ca_certs():
+    if not context.cert_store_stats()["x509_ca"]:
         try:
             import certifi
         except ImportError:  # pragma: no cover - certifi comes with httpx
@@ -302,19 +332,52 @@ def _open(conn: http.client.HTTPConnection) -> None:
 
 def _closed_by_peer(sock: socket.socket) -> bool:
     # An idle kept-alive connection has nothing to read: readable means the server closed it
-    # (or broke the protocol), so it must not carry a request.
+    # (or broke the protocol), so it must not carry a request. poll, not select: select cannot
+    # watch a descriptor past 1023, which a busy service reaches.
     import select
 
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        if not hasattr(select, "poll"):  # Windows
+            return bool(select.select([sock], [], [], 0)[0])
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
-def _decoded(
-    data: bytes, headers: dict[str, str], max_body: int, origin: tuple[str, str, int]
-) -> bytes:
+def _read_body(resp: http.client.HTTPResponse, max_body: int) -> bytes:
+    """Up to `max_body` bytes of the body, in pieces (no buffer of max_body bytes up front)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < max_body:
+        chunk = resp.read(min(65536, max_body - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    data = b"".join(chunks)
+    if resp.length and size < max_body:
+        # http.client returns what came when the server closes early, without a word.
+        import http.client
+
+        raise http.client.IncompleteRead(data, resp.length)
+    return data
+
+
+def _basic_auth(url: str) -> str | None:
+    """The Authorization header for a URL's `user:password@`, None without one."""
+    netloc = url.partition("://")[2].partition("/")[0]
+    userinfo, at, _ = netloc.rpartition("@")
+    if not at:
+        return None
+    import base64
+    from urllib.parse import unquote
+
+    return "Basic " + base64.b64encode(unquote(userinfo).encode()).decode()
+
+
+def _decoded(data: bytes, headers: dict[str, str], call: _Call) -> bytes:
     encoding = headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("identity", ""):
         return data
@@ -326,9 +389,12 @@ def _decoded(
             raise ValueError(f"unsupported Content-Encoding {encoding[:20]!r}")
         wbits = 47 if encoding != "deflate" else 15  # 47: gzip or zlib header, detected
         decoder = zlib.decompressobj(wbits)
-        return decoder.decompress(data, max_body)  # a bomb stops at max_body
+        decoded = decoder.decompress(data, call.max_body)  # a bomb stops at max_body
+        if not decoder.eof and len(decoded) < call.max_body:
+            raise ValueError("the compressed body ends early")
+        return decoded
     except (zlib.error, ValueError) as exc:
-        _, host, port = origin
+        _, host, port = call.origin
         raise Failure(
             f"could not read the answer of {host}:{port}: {exc}",
             stage="decode",
@@ -337,21 +403,10 @@ def _decoded(
         ) from exc
 
 
-def _is_stale(exc: BaseException | None) -> bool:
-    # RemoteDisconnected (a ConnectionResetError) and a broken pipe on a reused connection mean
-    # the server closed it while the request went out.
-    return isinstance(exc, _STALE_ERRORS)
-
-
-def _unsent(exc: BaseException | None) -> bool:
-    # A broken pipe: the request could not be written, so the server cannot have read it whole.
-    return isinstance(exc, BrokenPipeError)
-
-
-def _failure(host: str, port: int, exc: BaseException, stage: Stage) -> Failure:
-    detail = _describe(exc)
+def _failure(origin: tuple[str, str, int], exc: BaseException, stage: Stage) -> Failure:
+    _, host, port = origin
     return Failure(
-        f"could not reach {host}:{port}: {detail}",
+        f"could not reach {host}:{port}: {_describe(exc)}",
         stage=stage,
         detail=_detail(exc),
         timed_out=isinstance(exc, TimeoutError),
@@ -372,13 +427,13 @@ def _describe(exc: BaseException) -> str:
         return "timed out"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
+    name = type(exc).__name__
+    if name == "RemoteDisconnected":  # a ConnectionResetError too
+        return "connection closed without a response"
     if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
         return "connection reset"
-    name = type(exc).__name__
     if name == "IncompleteRead":
         return "connection closed mid-response"
-    if name == "RemoteDisconnected":
-        return "connection closed without a response"
     text = getattr(exc, "strerror", None) or str(exc)
     return f"{name}: {text}" if text else name
 

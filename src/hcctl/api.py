@@ -261,7 +261,7 @@ MAX_ANSWER = 64 * 1024 * 1024  # bytes; 1,000 checks list in about 1.2 MB
 POOL_SIZE = 20  # kept-alive connections: more than apply's threads
 
 _UNIQUE_KEY = re.compile(r"^[0-9a-f]{40}$")
-_HOST = re.compile(r"^([^\x00-\x20\x7f/?#@\[\]\\]+|[0-9a-f:.]+)$")  # a name, or an IPv6
+_HOST = re.compile(r"^[^\x00-\x20\x7f/?#@\[\]\\]+$")  # a name or an address, IPv6 too
 _PATH_SAFE = "/%:@!$&'()*+,;=~"  # what a path may hold as it is; anything else gets quoted
 _Idempotence = Literal["always", "never"]
 
@@ -653,8 +653,8 @@ def _json_body(body: Mapping[str, object]) -> bytes:
 
 
 def _may_repeat(exc: Failure, idempotent: _Idempotence) -> bool:
-    # A request that never left can always go again; one that went may have been processed.
-    return exc.stage == "connect" or idempotent == "always"
+    # A request not written whole can always go again; one that was may have been processed.
+    return exc.stage in ("connect", "send") or idempotent == "always"
 
 
 def _retry_after(response: Response) -> float | None:

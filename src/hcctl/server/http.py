@@ -154,6 +154,16 @@ class Route:
 _LITERAL = re.compile(r"[^\\.^$*+?{}\[\]|()]*")
 
 
+def _prefix(pattern: str) -> str:
+    """What every path the pattern matches starts with ("" when that cannot be told simply)."""
+    if "|" in pattern:
+        return ""
+    literal = _LITERAL.match(pattern).group()  # type: ignore[union-attr]  # * matches always
+    if pattern[len(literal) : len(literal) + 1] in ("?", "*", "{"):
+        return literal[:-1]  # a quantifier makes the last character optional
+    return literal
+
+
 class Router:
     """Ordered URL patterns; the first full match wins, as in Django's URL resolver."""
 
@@ -169,9 +179,7 @@ class Router:
         csrf: bool = False,
         **extra: Any,
     ) -> None:
-        prefix = _LITERAL.match(pattern)
-        literal = prefix.group() if prefix else ""
-        self.routes.append(Route(re.compile(pattern), handler, extra, cors, csrf, literal))
+        self.routes.append(Route(re.compile(pattern), handler, extra, cors, csrf, _prefix(pattern)))
 
     def match(self, path: str) -> tuple[Route, dict[str, Any]] | None:
         # A v3 API path comes after some forty patterns: a prefix test skips most of them.
