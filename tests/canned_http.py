@@ -29,6 +29,7 @@ class Answer:
     delay: float = 0.0  # seconds to wait before answering
     reset: bool = False  # drop the connection (TCP reset) instead of answering
     close: bool = False  # answer, then close the connection unannounced (a keep-alive timeout)
+    unread: bool = False  # with reset: reset once the head is read, before the body
 
 
 def json_answer(status: int, data: object, headers: dict[str, str] | None = None) -> Answer:
@@ -101,10 +102,12 @@ class CannedServer:
     def _serve(self, conn: socket.socket) -> None:
         with conn:
             reader = conn.makefile("rb")
-            while (request := _read_request(reader)) is not None:
+            while (head := _read_head(reader)) is not None:
+                answer = self._next_answer()
+                body = b"" if answer.unread else _read_body(reader, head)
                 with self._lock:
-                    self.received.append(request)
-                if not self._answer(conn, self._next_answer()):
+                    self.received.append(Received(*head, body))
+                if not self._answer(conn, answer):
                     return
 
     def _answer(self, conn: socket.socket, answer: Answer) -> bool:
@@ -131,7 +134,7 @@ class CannedServer:
         return True
 
 
-def _read_request(reader: Any) -> Received | None:
+def _read_head(reader: Any) -> tuple[str, str, dict[str, str]] | None:
     try:
         line = reader.readline()
         if not line.strip():
@@ -141,10 +144,17 @@ def _read_request(reader: Any) -> Received | None:
         while (header := reader.readline()) not in (b"\r\n", b"\n", b""):
             name, _, value = header.decode().partition(":")
             headers[name.strip().lower()] = value.strip()
-        body = reader.read(int(headers.get("content-length", "0")))
     except (OSError, ValueError):
         return None
-    return Received(method, target, headers, body)
+    return method, target, headers
+
+
+def _read_body(reader: Any, head: tuple[str, str, dict[str, str]]) -> bytes:
+    try:
+        data: bytes = reader.read(int(head[2].get("content-length", "0")))
+    except (OSError, ValueError):
+        return b""
+    return data
 
 
 def free_port() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -336,6 +337,17 @@ def test_it_keeps_the_key_out_of_its_repr_and_passwords_out_of_messages() -> Non
         assert KEY not in text
         assert "pa55word" not in text
     assert "admin:***@127.0.0.1" in repr(api)
+
+
+def test_it_sends_a_password_in_the_url_as_basic_auth() -> None:
+    # For a reverse proxy in front of the server that asks for one.
+    with serve(json_answer(200, {"checks": []})) as server:
+        url = server.url.replace("127.0.0.1", "admin:pa%20ss@127.0.0.1")
+        with HealthchecksApi(url, KEY) as api:
+            api.list_checks()
+    sent = server.received[0].headers
+    assert sent["authorization"] == "Basic " + base64.b64encode(b"admin:pa ss").decode()
+    assert sent["x-api-key"] == KEY
 
 
 def test_it_uses_a_client_passed_in_and_leaves_it_open() -> None:

@@ -18,6 +18,8 @@ KEY = "hcw_0123456789abcdef0123456789ab"
 UUID = "0cab08fe-03f4-48c2-a927-90493fa0b2f2"
 CHECK = {"name": "api", "slug": "api", "grace": 3600, "timeout": 300, "uuid": UUID}
 LISTED = json_answer(200, {"checks": [CHECK]})
+
+pytestmark = pytest.mark.usefixtures("no_proxy_env")  # the default transport, http.client
 CREATED = json_answer(201, CHECK)
 
 
@@ -193,6 +195,7 @@ def test_it_resends_a_read_dropped_on_a_kept_alive_connection() -> None:
     with CannedServer(LISTED, Answer(reset=True), LISTED) as server, api_on(server) as api:
         api.list_checks()
         assert len(api.list_checks()) == 1
+        assert api.request_count == 2  # sent again at once on a new connection, not retried
     assert [r.method for r in server.received] == ["GET", "GET", "GET"]
 
 
@@ -223,3 +226,17 @@ def test_it_goes_straight_to_a_host_the_environment_exempts(
         with api_on(server) as api:
             assert len(api.list_checks()) == 1
     assert (len(proxy.received), len(server.received)) == (0, 1)
+
+
+def test_it_repeats_a_read_whose_answer_was_cut_short_but_never_a_plain_create() -> None:
+    short = Answer(200, b'{"checks": [', {"Content-Length": "500"}, close=True)
+    with CannedServer(short, LISTED) as server, api_on(server) as api:
+        assert len(api.list_checks()) == 1
+    assert len(server.received) == 2
+    with (
+        CannedServer(short, CREATED) as server,
+        api_on(server) as api,
+        pytest.raises(TransportError, match="the connection was closed before an answer"),
+    ):
+        api.create_check({"name": "api"})
+    assert len(server.received) == 1

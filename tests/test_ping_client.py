@@ -251,6 +251,16 @@ def test_it_goes_straight_to_a_host_the_environment_exempts(
     assert server.paths() == [f"/ping/{UUID}"]
 
 
+def test_it_goes_straight_to_the_host_when_httpx_cannot_use_the_proxy(
+    server: FaultServer, no_proxy_env: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    no_proxy_env.setenv("ALL_PROXY", "ftp://user:s3cret@127.0.0.1:1")
+    assert client(server, strict=True).success(UUID) is True
+    assert server.paths() == [f"/ping/{UUID}"]
+    assert "the proxy the environment names cannot be used" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
 def test_it_maps_httpx_errors() -> None:
     with httpx.Client() as http:
         hc = client(f"http://127.0.0.1:{free_port()}/ping/", client=http, strict=True)

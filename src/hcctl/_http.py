@@ -165,10 +165,16 @@ def ping_headers(body: bytes) -> dict[str, str]:
 class _Call:
     """One request as the stdlib transport sends it, on whichever connection."""
 
-    __slots__ = ("body", "headers", "max_body", "method", "origin", "path")
+    __slots__ = ("body", "headers", "max_body", "method", "origin", "path", "whole")
 
     def __init__(
-        self, url: str, method: str, body: bytes, headers: dict[str, str], max_body: int
+        self,
+        url: str,
+        method: str,
+        body: bytes,
+        headers: dict[str, str],
+        max_body: int,
+        whole: bool,
     ) -> None:
         scheme, host, port, self.path = split_url(url)
         self.origin = (scheme, host, port)
@@ -180,6 +186,7 @@ class _Call:
         if auth is not None and "Authorization" not in headers:
             self.headers["Authorization"] = auth
         self.max_body = max_body
+        self.whole = whole
 
 
 class StdlibTransport:
@@ -208,14 +215,16 @@ class StdlibTransport:
         headers: Mapping[str, str] | None = None,
         max_body: int = _MAX_BODY,
         resend: bool = True,
+        whole: bool = False,
     ) -> Response:
         """Send one request; `headers` default to a ping's, `max_body` caps what is read.
 
-        `resend=False` for a request that must not reach the server twice. A password in the
-        URL is sent as Basic authentication.
+        `resend=False` for a request that must not reach the server twice. `whole=True` when
+        the body matters: one cut short by the server is then a Failure, not a shorter body (a
+        ping's status line is its receipt). A password in the URL goes as Basic authentication.
         """
         sent = dict(headers) if headers is not None else ping_headers(body)
-        call = _Call(url, method, body, sent, max_body)
+        call = _Call(url, method, body, sent, max_body, whole)
         conn, reused = self._checkout(call.origin, timeout)
         try:
             return self._attempt(conn, reused, call)
@@ -288,7 +297,7 @@ class StdlibTransport:
 
     def _answer(self, conn: http.client.HTTPConnection, call: _Call) -> Response:
         resp = conn.getresponse()
-        data = _read_body(resp, call.max_body)
+        data = _read_body(resp, call.max_body, whole=call.whole)
         headers = {k.lower(): v for k, v in resp.getheaders()}
         data = _decoded(data, headers, call)
         if resp.will_close or not resp.isclosed():
@@ -299,8 +308,8 @@ class StdlibTransport:
 
     def _checkin(self, origin: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
         with self._lock:
-            conns = self._idle.setdefault(origin, [])
-            if len(conns) < self._max_idle and not self._closed:
+            conns = None if self._closed else self._idle.setdefault(origin, [])
+            if conns is not None and len(conns) < self._max_idle:
                 conns.append(conn)
                 return
         conn.close()
@@ -346,7 +355,7 @@ def _closed_by_peer(sock: socket.socket) -> bool:
         return True
 
 
-def _read_body(resp: http.client.HTTPResponse, max_body: int) -> bytes:
+def _read_body(resp: http.client.HTTPResponse, max_body: int, *, whole: bool) -> bytes:
     """Up to `max_body` bytes of the body, in pieces (no buffer of max_body bytes up front)."""
     chunks: list[bytes] = []
     size = 0
@@ -357,7 +366,7 @@ def _read_body(resp: http.client.HTTPResponse, max_body: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     data = b"".join(chunks)
-    if resp.length and size < max_body:
+    if whole and resp.length and size < max_body:
         # http.client returns what came when the server closes early, without a word.
         import http.client
 
@@ -390,7 +399,7 @@ def _decoded(data: bytes, headers: dict[str, str], call: _Call) -> bytes:
         wbits = 47 if encoding != "deflate" else 15  # 47: gzip or zlib header, detected
         decoder = zlib.decompressobj(wbits)
         decoded = decoder.decompress(data, call.max_body)  # a bomb stops at max_body
-        if not decoder.eof and len(decoded) < call.max_body:
+        if call.whole and not decoder.eof and len(decoded) < call.max_body:
             raise ValueError("the compressed body ends early")
         return decoded
     except (zlib.error, ValueError) as exc:
@@ -496,7 +505,8 @@ class HttpxTransport:
         timeout: float,
         headers: Mapping[str, str] | None = None,
         max_body: int = _MAX_BODY,
-        resend: bool = True,  # httpx decides by itself; kept for the common interface
+        resend: bool = True,  # httpx decides these two by itself; kept for the common interface
+        whole: bool = False,
     ) -> Response:
         import httpx
 

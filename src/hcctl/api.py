@@ -511,6 +511,7 @@ class HealthchecksApi:
             headers=headers,
             max_body=MAX_ANSWER,
             resend=idempotent == "always",
+            whole=True,
         )
 
     def _headers(self, *, json_body: bool) -> dict[str, str]:
