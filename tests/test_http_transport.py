@@ -37,6 +37,28 @@ def test_it_caps_what_a_compressed_answer_inflates_to() -> None:
 
 
 @pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (Answer(200, b"0" * 1001), "the answer is larger than 1000 bytes"),
+        (
+            Answer(200, gzip.compress(b"0" * 1001), {"Content-Encoding": "gzip"}),
+            "the answer is larger than 1000 bytes",
+        ),
+        (
+            Answer(200, gzip.compress(b"0" * 999)[:-12], {"Content-Encoding": "gzip"}),
+            "the compressed body ends early",
+        ),
+    ],
+)
+def test_it_refuses_a_body_it_cannot_have_whole(answer: Answer, reason: str) -> None:
+    transport = StdlibTransport()
+    with CannedServer(answer) as server, pytest.raises(Failure) as info:
+        transport.request("GET", server.url, body=b"", timeout=5, max_body=1000, whole=True)
+    transport.close()
+    assert (info.value.stage, info.value.detail) == ("decode", reason)
+
+
+@pytest.mark.parametrize(
     ("encoding", "body"), [("gzip", b"not gzip"), ("br", b"\x0b\x02\x80hi\x03")]
 )
 def test_it_reports_an_answer_it_cannot_decode(encoding: str, body: bytes) -> None:

@@ -298,6 +298,8 @@ class StdlibTransport:
     def _answer(self, conn: http.client.HTTPConnection, call: _Call) -> Response:
         resp = conn.getresponse()
         data = _read_body(resp, call.max_body, whole=call.whole)
+        if call.whole and len(data) >= call.max_body and resp.read(1):
+            raise _unreadable(call, f"the answer is larger than {call.max_body} bytes")
         headers = {k.lower(): v for k, v in resp.getheaders()}
         data = _decoded(data, headers, call)
         if resp.will_close or not resp.isclosed():
@@ -399,17 +401,23 @@ def _decoded(data: bytes, headers: dict[str, str], call: _Call) -> bytes:
         wbits = 47 if encoding != "deflate" else 15  # 47: gzip or zlib header, detected
         decoder = zlib.decompressobj(wbits)
         decoded = decoder.decompress(data, call.max_body)  # a bomb stops at max_body
-        if call.whole and not decoder.eof and len(decoded) < call.max_body:
-            raise ValueError("the compressed body ends early")
+        if call.whole and not decoder.eof:
+            if len(decoded) < call.max_body:
+                raise ValueError("the compressed body ends early")
+            raise ValueError(f"the answer is larger than {call.max_body} bytes")
         return decoded
     except (zlib.error, ValueError) as exc:
-        _, host, port = call.origin
-        raise Failure(
-            f"could not read the answer of {host}:{port}: {exc}",
-            stage="decode",
-            detail=str(exc),
-            timed_out=False,
-        ) from exc
+        raise _unreadable(call, str(exc)) from exc
+
+
+def _unreadable(call: _Call, reason: str) -> Failure:
+    _, host, port = call.origin
+    return Failure(
+        f"could not read the answer of {host}:{port}: {reason}",
+        stage="decode",
+        detail=reason,
+        timed_out=False,
+    )
 
 
 def _failure(origin: tuple[str, str, int], exc: BaseException, stage: Stage) -> Failure:
