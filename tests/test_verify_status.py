@@ -100,6 +100,20 @@ def test_verify_ping_reports_a_check_the_ping_url_does_not_know(
     assert result.output.startswith("Error: cannot reach the ping endpoint")
 
 
+def test_status_keeps_each_check_on_one_line_in_a_pipe(
+    healthchecks_server: HealthchecksServer, folder: Path
+) -> None:
+    name = "A name long enough to wrap an eighty-column table, twice over at least"
+    (folder / "healthchecks.toml").write_text(TOML.replace('"API"', f'"{name}"'))
+    assert run(healthchecks_server, "apply", HC_API_KEY=healthchecks_server.api_key).exit_code == 0
+    result = run(healthchecks_server, "status")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.strip()][2:]
+    assert [row.split()[0] for row in rows] == ["api", "beat"]
+    assert name in rows[0]
+    assert rows[1].rstrip().endswith("*/5 * * * * (Europe/Paris)")
+
+
 def test_status_shows_each_check_with_its_state(
     healthchecks_server: HealthchecksServer, folder: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -209,7 +210,10 @@ def _settings(**flags: Any) -> Settings:
 
 def _console() -> Console:
     # soft_wrap: a long line stays one line in a pipe or a narrow terminal, as with plain echo.
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 1000  # a pipe has no width: a table row stays one line for grep
+    return console
 
 
 def _echo_json(data: object) -> None:
