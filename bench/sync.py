@@ -232,24 +232,31 @@ def run(checks: int, rounds: int, hosted_checks: int) -> list[str]:
     return [*lines, "", *NOTES]
 
 
+def one_side(folder: Path, side: str, checks: int) -> tuple[float, int]:
+    """Seconds and requests for creating and pinning `checks` checks, apply's way or the seeds'."""
+    write_spec(folder, checks, channels=True)
+    with local_server(folder.parent) as server:
+        if side == "seeds":
+            return seeds_way(server, folder)
+        elapsed, requests, result = timed_apply(server, folder, pinned=True)
+        assert len(result.outcomes) == checks
+        return elapsed, requests
+
+
 def create_and_pin(folder: Path, checks: int, rounds: int) -> list[str]:
-    ours: list[float] = []
-    seeds: list[float] = []
+    times: dict[str, list[float]] = {"ours": [], "seeds": []}
+    requests: dict[str, int] = {}
     for n in range(rounds):
         # Each goes first every other round: what runs first may find the machine otherwise.
         for side in ("ours", "seeds") if n % 2 == 0 else ("seeds", "ours"):
-            write_spec(folder / f"{side}-{n}", checks, channels=True)
-            with local_server(folder) as server:
-                if side == "ours":
-                    elapsed, ours_requests, result = timed_apply(
-                        server, folder / f"{side}-{n}", pinned=True
-                    )
-                    assert len(result.outcomes) == checks
-                    ours.append(elapsed)
-                else:
-                    elapsed, seeds_requests = seeds_way(server, folder / f"{side}-{n}")
-                    seeds.append(elapsed)
-        print(f"round {n + 1}: ours {ours[-1]:.2f}s, seeds {seeds[-1]:.2f}s", flush=True)
+            elapsed, requests[side] = one_side(folder / f"{side}-{n}", side, checks)
+            times[side].append(elapsed)
+        print(
+            f"round {n + 1}: ours {times['ours'][-1]:.2f}s, seeds {times['seeds'][-1]:.2f}s",
+            flush=True,
+        )
+    ours, seeds = times["ours"], times["seeds"]
+    ours_requests, seeds_requests = requests["ours"], requests["seeds"]
     ratios = sorted(s / o for s, o in zip(seeds, ours, strict=True))
     speed_up = statistics.median(seeds) / statistics.median(ours)
     return [

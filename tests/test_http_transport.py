@@ -136,7 +136,8 @@ def test_it_keeps_no_connection_once_closed() -> None:
             target=transport.request, args=("GET", server.url), kwargs={"body": b"", "timeout": 5}
         )
         thread.start()
-        time.sleep(0.1)
+        while not server.received:  # the server holds its answer 0.3 s from here
+            time.sleep(0.01)
         transport.close()  # while the request is out
         thread.join()
     assert transport._idle == {}

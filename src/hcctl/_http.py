@@ -30,11 +30,30 @@ if TYPE_CHECKING:
     import socket
     import ssl
     from collections.abc import Mapping
-    from typing import Literal
+    from typing import Literal, Protocol
 
     import httpx
 
     Stage = Literal["connect", "send", "read", "decode"]
+
+    class SyncTransport(Protocol):
+        """What the ping and API clients need of a synchronous transport."""
+
+        def request(
+            self,
+            method: str,
+            url: str,
+            *,
+            body: bytes,
+            timeout: float,
+            headers: Mapping[str, str] | None = ...,
+            max_body: int = ...,
+            resend: bool = ...,
+            whole: bool = ...,
+        ) -> Response: ...
+        def close(self) -> None: ...
+        def after_fork(self) -> None: ...
+
 
 __all__ = [
     "USER_AGENT",
@@ -104,9 +123,7 @@ def split_url(url: str) -> tuple[str, str, int, str]:
     return scheme, host, int(port) if port else default, (slash + path) or "/"
 
 
-def default_transport(
-    url: str, *, max_idle: int = 4, secret: str | None = None
-) -> StdlibTransport | HttpxTransport:
+def default_transport(url: str, *, max_idle: int = 4, secret: str | None = None) -> SyncTransport:
     """http.client for `url`'s host, or httpx when the environment sends it through a proxy.
 
     Never raises: a proxy httpx cannot use (socks5:// without httpx[socks], an unknown scheme)
@@ -500,7 +517,8 @@ class HttpxTransport:
         owned: bool = False,
     ) -> None:
         self._client = client
-        self._follow_redirects = follow_redirects
+        follow = client.follow_redirects if follow_redirects is None else follow_redirects
+        self._follow_redirects = follow
         self._owned = owned
         hide_in_httpx_logs(secret)
 
@@ -519,15 +537,11 @@ class HttpxTransport:
         import httpx
 
         sent = dict(headers) if headers is not None else ping_headers(body)
-        follow = self._follow_redirects
         try:
             request = self._client.build_request(
                 method, url, content=body, headers=sent, timeout=timeout
             )
-            if follow is None:
-                resp = self._client.send(request)
-            else:
-                resp = self._client.send(request, follow_redirects=follow)
+            resp = self._client.send(request, follow_redirects=self._follow_redirects)
         except httpx.HTTPError as exc:
             raise _httpx_error(exc) from exc
         return _response(resp, max_body)

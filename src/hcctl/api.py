@@ -31,14 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from hcctl._http import (
-    USER_AGENT,
-    Failure,
-    HttpxTransport,
-    Response,
-    StdlibTransport,
-    default_transport,
-)
+from hcctl._http import USER_AGENT, Failure, HttpxTransport, Response, default_transport
 from hcctl.errors import (
     ApiError,
     AuthError,
@@ -51,6 +44,8 @@ from hcctl.errors import (
 
 if TYPE_CHECKING:
     import httpx
+
+    from hcctl._http import SyncTransport
 
 __all__ = ["DEFAULT", "Channel", "Check", "HealthchecksApi", "RateLimiter", "set_testing"]
 
@@ -341,7 +336,7 @@ class HealthchecksApi:
         self.base_url = api_base_url(url)
         self._api_key = _clean_key(api_key)
         # Never follow a redirect: the key would go wherever the Location points.
-        self._transport: HttpxTransport | StdlibTransport = (
+        self._transport: SyncTransport = (
             HttpxTransport(client, follow_redirects=False)
             if client is not None
             else default_transport(self.base_url, max_idle=POOL_SIZE)

@@ -42,11 +42,11 @@ if TYPE_CHECKING:
     import logging
     from collections.abc import Awaitable, Callable, Mapping
     from types import TracebackType
-    from typing import Any, ParamSpec, Protocol, TypedDict, TypeVar, Unpack
+    from typing import Any, ParamSpec, TypedDict, TypeVar, Unpack
 
     import httpx
 
-    from hcctl._http import AsyncHttpxTransport
+    from hcctl._http import AsyncHttpxTransport, SyncTransport
     from hcctl._provision import Provisioner
 
     P = ParamSpec("P")
@@ -69,11 +69,6 @@ if TYPE_CHECKING:
         retries: int
         backoff: float
         body_limit: int | None
-
-    class _SyncTransport(Protocol):
-        def request(self, method: str, url: str, *, body: bytes, timeout: float) -> Response: ...
-        def close(self) -> None: ...
-        def after_fork(self) -> None: ...
 
 
 __all__ = [
@@ -323,7 +318,7 @@ class _PingBase:
             self._resolver.forget_files()
             return False
 
-    def _sync_http(self) -> _SyncTransport:
+    def _sync_http(self) -> SyncTransport:
         raise NotImplementedError
 
     def _post_sync(self, ping: _Ping, deadline: float) -> Response:
@@ -391,7 +386,7 @@ class PingClient(_PingBase):
     ) -> None:
         super().__init__(ping_url, **options)
         self.background = background
-        self._transport: _SyncTransport
+        self._transport: SyncTransport
         if client is not None:
             from hcctl._http import HttpxTransport
 
@@ -497,7 +492,7 @@ class PingClient(_PingBase):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _sync_http(self) -> _SyncTransport:
+    def _sync_http(self) -> SyncTransport:
         return self._transport
 
     def _after_fork(self) -> None:
@@ -572,7 +567,7 @@ class AsyncPingClient(_PingBase):
         super().__init__(ping_url, **options)
         self._client = client
         self._transport: AsyncHttpxTransport | None = None
-        self._provision_http: _SyncTransport | None = None  # pings sent while provisioning
+        self._provision_http: SyncTransport | None = None  # pings sent while provisioning
 
     @classmethod
     def from_env(
@@ -635,7 +630,7 @@ class AsyncPingClient(_PingBase):
         decorate = _monitor(self, check)
         return decorate
 
-    def _sync_http(self) -> _SyncTransport:
+    def _sync_http(self) -> SyncTransport:
         if self._provision_http is None:
             self._provision_http = default_transport(self.ping_url, secret=self._ping_key)
         return self._provision_http

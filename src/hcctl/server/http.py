@@ -151,14 +151,14 @@ class Route:
     prefix: str  # the pattern's literal start: a path without it cannot match
 
 
-_LITERAL = re.compile(r"[^\\.^$*+?{}\[\]|()]*")
+_SPECIAL = re.compile(r"[\\.^$*+?{}\[\]|()]")
 
 
 def _prefix(pattern: str) -> str:
     """What every path the pattern matches starts with ("" when that cannot be told simply)."""
     if "|" in pattern:
         return ""
-    literal = _LITERAL.match(pattern).group()  # type: ignore[union-attr]  # * matches always
+    literal = _SPECIAL.split(pattern, maxsplit=1)[0]
     if pattern[len(literal) : len(literal) + 1] in ("?", "*", "{"):
         return literal[:-1]  # a quantifier makes the last character optional
     return literal
