@@ -261,6 +261,19 @@ def test_it_goes_straight_to_the_host_when_httpx_cannot_use_the_proxy(
     assert "s3cret" not in caplog.text
 
 
+def test_it_never_quotes_a_ping_key_http_client_refuses(
+    server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # http.client refuses a URL with a space and quotes the path, which holds the ping key.
+    key = "SENTINEL ping key"
+    with pytest.raises(TransportError) as info:
+        client(server, ping_key=key, strict=True, retries=0).success("backup")
+    assert client(server, ping_key=key, retries=0).success("backup") is False
+    assert "SENTINEL" not in str(info.value)
+    assert "SENTINEL" not in caplog.text
+    assert server.requests == []
+
+
 def test_it_maps_httpx_errors() -> None:
     with httpx.Client() as http:
         hc = client(f"http://127.0.0.1:{free_port()}/ping/", client=http, strict=True)

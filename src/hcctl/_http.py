@@ -468,8 +468,12 @@ def _describe(exc: BaseException) -> str:
         return "connection reset"
     if name == "IncompleteRead":
         return "connection closed mid-response"
-    text = getattr(exc, "strerror", None) or str(exc)
-    return f"{name}: {text}" if text else name
+    if name == "InvalidURL":
+        return "the URL holds a space or a control character"
+    # Only the OS's own words: other texts (http.client's above all) may quote the request's
+    # path or headers, which hold the ping key or the API key.
+    strerror = getattr(exc, "strerror", None)
+    return f"{name}: {strerror}" if strerror else name
 
 
 def hide_in_httpx_logs(secret: str | None) -> None:
